@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom up:
+//   JSON            a JSON value with a fast parser and writer (no Foundation on the hot path)
+//   JSONRPC         JSON-RPC 2.0 over stdio: framing, dispatch, lifecycle, discovery. Knows nothing of backtests.
+//   Validation      checks a run's output files (CSV, calendars, profiles). Knows nothing of processes or RPC.
+//   Provenance      what produced a result: code capture, hashes, git, metadata, compare, report.
+//   BacktestCore    the orchestration core: workspace, runs, supervisors, scheduling, logs. Knows nothing of RPC.
+//   BacktestServer  the thin binding of RPC methods to the core.
+//   backtest-rpc    the executable: server mode and detached supervisor mode.
+let package = Package(
+    name: "backtest-rpc",
+    products: [
+        .executable(name: "backtest-rpc", targets: ["backtest-rpc"]),
+        .executable(name: "backtest-bench", targets: ["backtest-bench"]),
+    ],
+    targets: [
+        .target(name: "CSystem"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "JSON"),
+        .target(name: "JSONRPC", dependencies: ["JSON", "CSystem"]),
+        .target(name: "Validation", dependencies: ["JSON"]),
+        .target(name: "Provenance", dependencies: ["JSON", "CSystem"]),
+        .target(name: "BacktestCore", dependencies: ["JSON", "CSystem", "CSQLite", "Validation", "Provenance"]),
+        .target(name: "BacktestServer", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance"]),
+        .executableTarget(name: "backtest-rpc", dependencies: ["BacktestServer", "BacktestCore"]),
+        .executableTarget(name: "backtest-bench", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance", "CSystem"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON"]),
+        .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+    ]
+)

@@ -1,0 +1,32 @@
+#ifndef CSYSTEM_H
+#define CSYSTEM_H
+// Thin wrappers over glibc calls that `import Glibc` does not expose to Swift
+// (they sit behind _GNU_SOURCE or are newer than the module map).
+#include <sys/types.h>
+#include <signal.h>
+
+/// pipe2(2) with O_CLOEXEC; returns 0 or -1 with errno set.
+int csys_pipe_cloexec(int fds[2]);
+
+/// pidfd_open(2); returns a descriptor or -1 with errno set.
+int csys_pidfd_open(pid_t pid);
+
+/// How csys_spawn starts a child.
+typedef struct {
+    const char *path;          ///< executable path (no PATH lookup)
+    char *const *argv;         ///< NULL-terminated
+    char *const *envp;         ///< NULL-terminated
+    const char *cwd;           ///< working directory, or NULL to inherit
+    int stdin_fd;              ///< descriptor for 0, or -1 for /dev/null
+    int stdout_fd;             ///< descriptor for 1, or -1 for /dev/null
+    int stderr_fd;             ///< descriptor for 2, or -1 for /dev/null
+    const int *keep_fds;       ///< descriptors to hand over as 3, 4, ... (in order), may be NULL
+    int keep_count;
+    int new_session;           ///< 1: setsid (detached supervisor); 0: own process group (pgid = pid)
+} csys_spawn_options;
+
+/// posix_spawn with an empty signal mask, every signal reset to default, descriptors 0-2 set as asked,
+/// `keep_fds` moved to 3.. and everything above closed. Returns 0 and sets *pid, or an errno value.
+int csys_spawn(const csys_spawn_options *opts, pid_t *pid);
+
+#endif

@@ -1,0 +1,148 @@
+/// Serialises JSON values compactly (or indented) into UTF-8. Keys keep their insertion order; `/` is not
+/// escaped; non-ASCII text is written as UTF-8; non-finite doubles become null (JSON has no NaN).
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+
+    public init(reserving n: Int = 256) { bytes.reserveCapacity(n) }
+
+    public static func encode(_ v: JSONValue) -> [UInt8] {
+        var w = JSONWriter()
+        w.write(v)
+        return w.bytes
+    }
+
+    public static func string(_ v: JSONValue) -> String { String(decoding: encode(v), as: UTF8.self) }
+
+    /// Two-space indented output with a trailing newline, for files people read (run.json, metadata).
+    public static func pretty(_ v: JSONValue) -> [UInt8] {
+        var w = JSONWriter()
+        w.writePretty(v, indent: 0)
+        w.bytes.append(0x0A)
+        return w.bytes
+    }
+
+    public mutating func write(_ v: JSONValue) {
+        switch v {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .int(let i): writeInt(i)
+        case .double(let d): writeDouble(d)
+        case .string(let s): writeString(s)
+        case .array(let a):
+            bytes.append(UInt8(ascii: "["))
+            for (n, e) in a.enumerated() {
+                if n > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(e)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let o):
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, e) in o {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(k)
+                bytes.append(UInt8(ascii: ":"))
+                write(e)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    mutating func writePretty(_ v: JSONValue, indent: Int) {
+        switch v {
+        case .array(let a) where !a.isEmpty:
+            bytes.append(UInt8(ascii: "["))
+            for (n, e) in a.enumerated() {
+                if n > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(indent + 2)
+                writePretty(e, indent: indent + 2)
+            }
+            newline(indent)
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let o) where !o.isEmpty:
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, e) in o {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                newline(indent + 2)
+                writeString(k)
+                append(": ")
+                writePretty(e, indent: indent + 2)
+            }
+            newline(indent)
+            bytes.append(UInt8(ascii: "}"))
+        default: write(v)
+        }
+    }
+
+    mutating func newline(_ indent: Int) {
+        bytes.append(0x0A)
+        for _ in 0..<indent { bytes.append(0x20) }
+    }
+
+    public mutating func append(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    public mutating func appendRaw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    public mutating func writeInt(_ i: Int64) {
+        if i == 0 { bytes.append(48); return }
+        var m = i.magnitude
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &tmp) { t in
+            while m > 0 { t[n] = UInt8(48 + m % 10); m /= 10; n += 1 }
+        }
+        if i < 0 { bytes.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &tmp) { t in
+            var k = n - 1
+            while k >= 0 { bytes.append(t[k]); k -= 1 }
+        }
+    }
+
+    public mutating func writeDouble(_ d: Double) {
+        guard d.isFinite else { append("null"); return }
+        if d.rounded() == d && abs(d) < 1e15 {
+            // Keep a fractional part so that the value reads back as a double, as it was sent.
+            writeInt(Int64(d)); append(".0"); return
+        }
+        bytes.append(contentsOf: d.description.utf8)
+    }
+
+    /// Writes a quoted string, escaping what JSON requires and nothing more.
+    public mutating func writeString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { u in writeEscaped(u) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Escapes raw bytes that are already valid UTF-8 (the caller guarantees it).
+    public mutating func writeEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for idx in 0..<u.count {
+            let c = u[idx]
+            if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
+            if idx > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<idx])) }
+            runStart = idx + 1
+            switch c {
+            case 0x22: append("\\\"")
+            case 0x5C: append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            default:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                append("\\u00")
+                bytes.append(hex[Int(c >> 4)])
+                bytes.append(hex[Int(c & 0xF)])
+            }
+        }
+        if runStart < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count])) }
+    }
+}
