@@ -1,0 +1,51 @@
+import Glibc
+import JSON
+
+/// Something that keeps a queryable copy of run records (the workspace's SQLite index). The record files
+/// stay the truth; an index can always be rebuilt from them.
+public protocol RunIndexing: Sendable {
+    func upsert(_ record: RunRecord)
+}
+
+/// Reads and writes run records. Every write replaces `run.json` atomically and then refreshes the index.
+public struct RunStore: Sendable {
+    public let layout: WorkspaceLayout
+    public let index: (any RunIndexing)?
+
+    public init(layout: WorkspaceLayout, index: (any RunIndexing)?) { self.layout = layout; self.index = index }
+
+    public func save(_ record: RunRecord) throws(CoreError) {
+        let paths = RunPaths(runDir: record.runDir)
+        try AtomicFile.write(JSONWriter.pretty(record.json()), to: paths.record)
+        index?.upsert(record)
+    }
+
+    public func load(runID: String) throws(CoreError) -> RunRecord {
+        guard Self.isValidRunID(runID) else { throw .runNotFound(runID: runID) }
+        return try load(paths: layout.run(runID))
+    }
+
+    public func load(paths: RunPaths) throws(CoreError) -> RunRecord {
+        guard let bytes = AtomicFile.read(paths.record) else { throw .runNotFound(runID: paths.runID) }
+        guard let v = try? JSONParser.parse(bytes), let r = RunRecord(json: v) else {
+            throw .workspace(path: paths.record, reason: "not a run record")
+        }
+        return r
+    }
+
+    public func saveSpec(_ spec: RunSpec, paths: RunPaths) throws(CoreError) {
+        try AtomicFile.write(JSONWriter.pretty(spec.json()), to: paths.spec, mode: 0o600)
+    }
+
+    public func loadSpec(paths: RunPaths) throws(CoreError) -> RunSpec {
+        guard let bytes = AtomicFile.read(paths.spec), let v = try? JSONParser.parse(bytes),
+              let s = RunSpec(json: v) else { throw .workspace(path: paths.spec, reason: "missing or unreadable") }
+        return s
+    }
+
+    /// A run id is a directory name we made: digits and underscores only. Anything else (`..`, `/`) is
+    /// refused before it touches the file system.
+    public static func isValidRunID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64 && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == 95 }
+    }
+}
