@@ -1,1 +1,26 @@
-print("")
+import Foundation
+
+// The benchmark target: `swift run -c release backtest-bench <suite>`; each suite prints its figures next
+// to the plain baseline the issue names, measured in the same run. Figures go to docs/performance.md.
+let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("transport", "pipelined health requests and round-trip latency vs cat", TransportBench.run),
+    ("core", "run submission, list over 10,000 runs, start-up, logs tail", CoreBench.run),
+    ("capture", "1,000,000 log lines through a supervised run vs writing to a file; spawn latency", CaptureBench.run),
+    ("validation", "validating 1,000,000 trades vs wc -l", ValidationBench.run),
+    ("provenance", "code capture of a 50-file project; SHA-256 vs sha256sum", ProvenanceBench.run),
+]
+
+let args = Array(CommandLine.arguments.dropFirst())
+let chosen = args.first.map { name in suites.filter { $0.name == name } } ?? suites
+if chosen.isEmpty || args.first == "--help" {
+    print("usage: backtest-bench [suite] [options]\nsuites:")
+    for s in suites { print("  \(s.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(s.summary)") }
+    exit(args.first == "--help" ? 0 : 2)
+}
+for s in chosen {
+    print("== \(s.name): \(s.summary)")
+    do { try s.run(Array(args.dropFirst())) } catch {
+        print("\(s.name) failed: \(error)")
+        exit(1)
+    }
+}

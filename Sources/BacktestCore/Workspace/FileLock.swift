@@ -1,0 +1,58 @@
+import Glibc
+
+/// An open lock file and the `flock` it may hold. flock locks belong to the open file description, so a
+/// child that inherits the descriptor holds the lock too (that is how a supervisor inherits its slot and run
+/// locks), and the kernel drops the lock the moment the last holder dies, even by SIGKILL. Every lock file is
+/// opened with O_CLOEXEC so that no unrelated child (a script, an interpreter probe) keeps one by accident.
+struct FileLock: ~Copyable {
+    /// The descriptor; -1 once handed over or closed.
+    private(set) var fd: Int32
+
+    /// Opens (creating) the lock file without locking it. nil when it cannot be opened (run dir gone).
+    init?(path: String) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+    }
+
+    /// Takes the exclusive lock without waiting; false when another open file holds it.
+    func tryLock() -> Bool {
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            if errno != EINTR { return false }
+        }
+    }
+
+    /// Takes the exclusive lock, waiting for the holder. For the scheduler lock, which is held briefly.
+    func lock() {
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+    }
+
+    /// Gives the descriptor up (to a child that inherited it): closing ours later must not be forgotten, but
+    /// the lock stays with the child's copy.
+    consuming func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+        discard self
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+}
+
+extension FileLock {
+    /// Opens and locks without waiting in one step: nil when the file cannot be opened or is locked.
+    static func tryAcquire(_ path: String) -> FileLock? {
+        guard let l = FileLock(path: path), l.tryLock() else { return nil }
+        return l
+    }
+
+    /// Whether some open file description holds the lock at `path` right now (for a run lock: whether its
+    /// supervisor lives). A missing file counts as not held.
+    static func isHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return false }
+        return errno == EWOULDBLOCK
+    }
+}

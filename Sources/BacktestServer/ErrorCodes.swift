@@ -1,0 +1,36 @@
+import JSONRPC
+
+/// The application error codes of the protocol. They sit outside JSON-RPC's reserved range
+/// (-32768...-32000) and never change once released: clients in four languages match on them.
+public enum ErrorCode {
+    public static let runNotFound = 2001
+    public static let scriptNotFound = 2002
+    public static let scriptOutsideWorkspace = 2003
+    public static let scriptNotRunnable = 2004
+    public static let configInvalid = 2005
+    public static let runFinished = 2006
+    public static let pathOutsideRun = 2007
+    public static let fileNotFound = 2008
+    public static let profileNotFound = 2009
+    public static let workspaceError = 2010
+    public static let runNotFinished = 2011
+    public static let resultsMissing = 2012
+
+    /// Every application error with the one-line meaning documented in OpenRPC.
+    static let all: [Int: String] = [
+        runNotFound: "No run with this id in the workspace",
+        scriptNotFound: "The script does not exist under the scripts dir",
+        scriptOutsideWorkspace: "The script path leaves the scripts dir",
+        scriptNotRunnable: "No interpreter for the script's extension and no execute bit",
+        configInvalid: "backtest-rpc.json is invalid",
+        runFinished: "The run has already ended",
+        pathOutsideRun: "The path leaves the run's results directory",
+        fileNotFound: "No such file in the run's results",
+        profileNotFound: "No validation profile with this name",
+        workspaceError: "The workspace cannot be read or written",
+        runNotFinished: "The run has not ended yet",
+        resultsMissing: "A result file the operation needs is missing",
+    ]
+
+    static func spec(_ code: Int) -> ErrorSpec { ErrorSpec(code: code, message: all[code] ?? "", data: nil) }
+}

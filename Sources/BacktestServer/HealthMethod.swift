@@ -1,0 +1,36 @@
+import Foundation
+import JSON
+import JSONRPC
+
+/// `health`: is the server alive, and how busy is its workspace.
+enum HealthMethod {
+    static func register(_ r: MethodRegistry, _ s: ServerSession) {
+        let result = Schema.object("Health", [
+            ("status", Schema.string(enum: ["ok"])),
+            ("version", Schema.string()),
+            ("uptime_s", Schema.number()),
+            ("active_runs", Schema.nullable(Schema.integer("Runs running or validating in the workspace"))),
+            ("queued_runs", Schema.nullable(Schema.integer())),
+            ("max_parallel", Schema.nullable(Schema.integer())),
+            ("workspace", Schema.nullable(Schema.string("Workspace root, once open"))),
+        ], required: ["status", "version", "uptime_s"])
+        r.register(.method("health", "Liveness, version, uptime and the workspace's run counts", result: result,
+                           inline: true)) { _, _ in
+            var o: JSONObject = [
+                "status": "ok", "version": .string(ServerInfo.version),
+                "uptime_s": .double((Date().timeIntervalSince(s.startedAt) * 1000).rounded() / 1000),
+            ]
+            // Health must answer even when the workspace cannot be opened (a broken config).
+            if let ws = s.workspaces.current {
+                let c = ws.counts()
+                o["active_runs"] = .int(Int64(c.active))
+                o["queued_runs"] = .int(Int64(c.queued))
+                o["max_parallel"] = .int(Int64(ws.maxParallel))
+                o["workspace"] = .string(ws.layout.root)
+            } else {
+                o["active_runs"] = .null; o["queued_runs"] = .null; o["max_parallel"] = .null; o["workspace"] = .null
+            }
+            return .object(o)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import JSON
+import JSONRPC
+
+/// The notifications the server sends, declared so that discovery and capabilities list them.
+enum Notifications {
+    static func declare(_ r: MethodRegistry) {
+        r.declare(NotificationSpec(name: "run/status", summary: "A run changed status", params: [
+            .required("run_id", Schema.runID, "The run"),
+            .required("status", RecordSchemas.status, "The new status"),
+            .required("previous", Schema.nullable(RecordSchemas.status), "The status before"),
+            .required("at", Schema.timestamp, "When the server saw the change"),
+            .optional("exit_code", Schema.integer(), "The script's exit code, once known"),
+            .optional("failure", RecordSchemas.failure, "Why it failed"),
+            .optional("error_message", Schema.string(), "What went wrong, for people"),
+        ]))
+        r.declare(NotificationSpec(name: "run/log", summary: "New output lines of a run (batched, ~20 ms)", params: [
+            .required("run_id", Schema.runID, "The run"),
+            .required("lines", Schema.array(RecordSchemas.logLine), "The lines, in order"),
+            .optional("dropped", Schema.integer(minimum: 1),
+                      "Lines this client did not get because it read too slowly; fetch them with logs {after_seq}"),
+        ]))
+        r.declare(NotificationSpec(name: "run/progress", summary: "A line that looked like progress", params: [
+            .required("run_id", Schema.runID, "The run"),
+            .optional("percent", Schema.number(), "0-100"),
+            .optional("current", Schema.integer(), "Items done"),
+            .optional("total", Schema.integer(), "Items in all"),
+            .required("message", Schema.string(), "The line it came from"),
+        ]))
+    }
+}

@@ -1,0 +1,49 @@
+import JSON
+
+/// Schemas of the things results and notifications carry, shared by several methods.
+enum RecordSchemas {
+    static let status = Schema.string("Run status", enum: ["queued", "running", "validating", "completed", "failed", "cancelled"])
+    static let failure = Schema.nullable(Schema.string(
+        "Why a failed run failed", enum: ["exit_code", "validation", "timeout", "spawn_error", "interrupted"]))
+
+    static let run = Schema.object("RunRecord", [
+        ("run_id", Schema.runID),
+        ("script", Schema.string("Script path relative to the scripts dir")),
+        ("params", Schema.map(Schema.any, "Params as given to run")),
+        ("args", Schema.array(Schema.string())),
+        ("status", status),
+        ("failure", failure),
+        ("created_at", Schema.timestamp),
+        ("started_at", Schema.nullable(Schema.timestamp)),
+        ("completed_at", Schema.nullable(Schema.timestamp)),
+        ("duration_seconds", Schema.nullable(Schema.number())),
+        ("run_dir", Schema.string("Absolute path of the run's directory")),
+        ("output_dir", Schema.string("Absolute path of the script's output directory (results/)")),
+        ("exit_code", Schema.nullable(Schema.integer())),
+        ("signal", Schema.nullable(Schema.integer("Signal that ended the script"))),
+        ("error_message", Schema.nullable(Schema.string())),
+        ("pid", Schema.nullable(Schema.integer("Script pid (also its process group id)"))),
+        ("supervisor_pid", Schema.nullable(Schema.integer())),
+        ("server_pid", Schema.nullable(Schema.integer("Pid of the server that submitted the run"))),
+        ("tags", Schema.array(Schema.string())),
+        ("note", Schema.nullable(Schema.string())),
+        ("timeout_s", Schema.nullable(Schema.number())),
+        ("profile", Schema.nullable(Schema.string("Validation profile"))),
+        ("validation", Schema.nullable(Schema.any)),
+        ("warnings", Schema.array(Schema.string())),
+    ], required: ["run_id", "script", "status", "created_at", "run_dir", "output_dir"])
+
+    static let logLine = Schema.object("LogLine", [
+        ("seq", Schema.integer("0-based line number in execution.log", minimum: 0)),
+        ("stream", Schema.string(enum: ["stdout", "stderr"])),
+        ("at", Schema.timestamp),
+        ("text", Schema.string()),
+    ], required: ["seq", "stream", "at", "text"])
+
+    static let runStarted = Schema.object("RunStarted", [
+        ("run_id", Schema.runID),
+        ("status", status),
+        ("run_dir", Schema.string()),
+        ("output_dir", Schema.string()),
+    ], required: ["run_id", "status", "run_dir", "output_dir"])
+}

@@ -1,0 +1,61 @@
+import BacktestCore
+import Foundation
+import Synchronization
+
+/// Opens the workspace on first use, so that `initialize` can still name it: the root is `--workspace`, else
+/// initialize's rootUri/rootPath, else the current directory. A bad config is an error for the request that
+/// needed the workspace, and the next request tries again (the user may have fixed the file).
+final class WorkspaceProvider: Sendable {
+    private struct State {
+        var root: String?
+        var fromCommandLine: Bool
+        var workspace: Workspace?
+    }
+    private let state: Mutex<State>
+    private let supervisorExecutable: String
+    private let onOpen: @Sendable (Workspace) -> Void
+
+    init(commandLineRoot: String?, onOpen: @escaping @Sendable (Workspace) -> Void) {
+        state = Mutex(State(root: commandLineRoot, fromCommandLine: commandLineRoot != nil, workspace: nil))
+        supervisorExecutable = Self.ownExecutable()
+        self.onOpen = onOpen
+    }
+
+    /// initialize's rootUri (file://...) or rootPath, unless the command line already chose.
+    func suggestRoot(uri: String?, path: String?) {
+        state.withLock { s in
+            guard !s.fromCommandLine, s.workspace == nil else { return }
+            if let uri, let url = URL(string: uri), url.isFileURL { s.root = url.path }
+            else if let path { s.root = path }
+        }
+    }
+
+    /// The open workspace, if a request has opened it already.
+    var current: Workspace? { state.withLock { $0.workspace } }
+
+    func workspace() throws -> Workspace {
+        if let w = current { return w }
+        let (ws, opened): (Workspace, Bool) = try state.withLock { s in
+            if let w = s.workspace { return (w, false) }
+            let root = Self.absolute(s.root ?? FileManager.default.currentDirectoryPath)
+            let w = try Workspace(root: root, supervisorExecutable: supervisorExecutable, serverPID: getpid())
+            s.workspace = w
+            return (w, true)
+        }
+        if opened { onOpen(ws) }
+        return ws
+    }
+
+    static func absolute(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        return url.standardizedFileURL.path
+    }
+
+    /// The supervisor is this same binary; /proc/self/exe survives a rename of the file on disk.
+    static func ownExecutable() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        if n > 0 { return String(cString: buf) }
+        return CommandLine.arguments[0]
+    }
+}

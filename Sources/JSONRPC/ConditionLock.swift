@@ -1,0 +1,55 @@
+import Foundation
+
+/// State guarded by a lock with a condition variable, for the places where a thread must sleep until the
+/// state changes (the writer waiting for frames, `flushAndWait`). `Mutex` cannot wait, so this wraps
+/// `NSCondition` (pthread mutex + condvar).
+///
+/// `@unchecked Sendable` is sound because `value` is only ever touched inside `withLock`/`wait`, which
+/// hold the lock.
+final class ConditionLock<State>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var value: State
+
+    init(_ value: State) { self.value = value }
+
+    /// Runs `body` with the lock held.
+    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body(&value)
+    }
+
+    /// Runs `body` with the lock held, then wakes every waiter (call when waiters may care).
+    func withLockAndBroadcast<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body(&value)
+    }
+
+    /// Wakes every waiter.
+    func broadcast() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Sleeps until `ready` holds (checked under the lock), then runs `body` under the same lock. Returns
+    /// nil if `deadline` passed first.
+    func wait<R>(until ready: (State) -> Bool, deadline: Date = .distantFuture,
+                 then body: (inout State) throws -> R) rethrows -> R? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ready(value) {
+            if deadline == .distantFuture {
+                condition.wait()
+            } else if !condition.wait(until: deadline) {
+                if ready(value) { break }
+                return nil
+            }
+        }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,121 @@
+/// Copies the code a run uses into `<run_dir>/code`, with size and SHA-256 of each file.
+///
+/// Which files:
+/// - a `strategy.yaml` beside the script lists them (`files:`); it replaces import analysis. A listed
+///   folder is taken whole; a listed file that is missing is a warning and capture goes on. A manifest whose
+///   `entry:` names another script in the same folder is not this script's and is ignored.
+/// - else a Python script (`.py`, or no extension and a `python` shebang) is analysed: its imports, resolved
+///   by `ModuleResolver` from the script's folder and the workspace root, followed recursively.
+/// - else the script alone.
+///
+/// Where they go: paths stay relative to the script's folder, so `code/` mirrors it and `code/<script>` runs
+/// as the original did (a rerun starts it from there; files it reads relative to itself are beside it).
+/// A file outside the script's folder but inside the workspace (a module found from the workspace root) goes
+/// to `code/_workspace/<path from the workspace root>`; a rerun puts `code/_workspace` on PYTHONPATH where
+/// the original had the workspace root. Files outside both are not copied (a warning names them).
+public enum CodeCapture {
+    /// The folder in `code/` for files that live in the workspace but outside the script's folder.
+    public static let workspacePrefix = "_workspace"
+
+    /// Captures the code for `entry` (absolute path of the script) into `codeDir` (`<run_dir>/code`).
+    public static func capture(entry: String, workspaceRoot: String, codeDir: String) -> CodeCaptureResult {
+        let entry = PathText.normalize(entry)
+        let workspace = PathText.normalize(workspaceRoot)
+        let scriptDir = PathText.parent(entry)
+        var warnings: [String] = []
+        var log: [String] = []
+
+        guard FileSystem.kind(entry) == .file else {
+            return CodeCaptureResult(mode: .single, files: [], warnings: ["code capture: script \(entry) not found"], log: [])
+        }
+
+        var mode = CodeCaptureMode.single
+        var sources: [String] = []
+        let manifestPath = scriptDir + "/" + StrategyManifest.fileName
+        if FileSystem.kind(manifestPath) == .file, let bytes = try? FileSystem.readFile(manifestPath, limit: 1 << 20) {
+            let manifest = StrategyManifest.parseDocument(yaml: String(decoding: bytes, as: UTF8.self))
+            if let declared = manifest.entry, PathText.join(scriptDir, declared) != entry {
+                log.append("code capture: \(StrategyManifest.fileName) is for \(declared), not \(PathText.fileName(entry)): ignored")
+            } else {
+                mode = .manifest
+                sources = manifestFiles(manifest.files, scriptDir: scriptDir, entry: entry, warnings: &warnings)
+            }
+        }
+        if mode != .manifest {
+            if isPython(entry) {
+                mode = .imports
+                sources = ModuleResolver.localModules(entry: entry, searchPaths: [scriptDir, workspace]).map(\.path)
+            } else {
+                sources = [entry]
+            }
+        }
+
+        var files: [CapturedFile] = []
+        var createdDirs: Set<String> = []
+        let copier = FileCopier()
+        for source in sources {
+            guard let stored = storedPath(source, scriptDir: scriptDir, workspace: workspace) else {
+                warnings.append("code capture: \(source) is outside the workspace: not captured")
+                continue
+            }
+            let destination = codeDir + "/" + stored
+            do {
+                let dir = PathText.parent(destination)
+                if createdDirs.insert(dir).inserted { try FileSystem.makeDirectories(dir) }
+                let (size, sha) = try copier.copy(from: source, to: destination)
+                files.append(CapturedFile(path: stored, size: size, sha256: sha))
+                log.append("captured \(stored)")
+            } catch {
+                warnings.append("code capture: \(stored): \(error)")
+            }
+        }
+        files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        let label: String
+        switch mode {
+        case .manifest: label = StrategyManifest.fileName
+        case .imports: label = "import analysis"
+        case .single: label = "single file"
+        }
+        let noun = files.count == 1 ? "file" : "files"
+        log.insert("code capture: \(label) (\(files.count) \(noun))", at: 0)
+        return CodeCaptureResult(mode: mode, files: files, warnings: warnings, log: log)
+    }
+
+    /// True for a script Python would run: a `.py`/`.pyw` file, or an extensionless one with a `python`
+    /// shebang.
+    public static func isPython(_ path: String) -> Bool {
+        let ext = PathText.fileExtension(path)
+        if ext == "py" || ext == "pyw" { return true }
+        if !ext.isEmpty { return false }
+        let head = FileSystem.readPrefix(path, count: 256)
+        guard head.starts(with: Array("#!".utf8)) else { return false }
+        let firstLine = String(decoding: head.prefix(while: { $0 != 0x0A }), as: UTF8.self)
+        return firstLine.contains("python")
+    }
+
+    /// Where a source file goes inside `code/`; nil when it is outside both the script's folder and the
+    /// workspace.
+    static func storedPath(_ source: String, scriptDir: String, workspace: String) -> String? {
+        if let rel = PathText.relative(source, to: scriptDir), !rel.isEmpty { return rel }
+        if let rel = PathText.relative(source, to: workspace), !rel.isEmpty { return workspacePrefix + "/" + rel }
+        return nil
+    }
+
+    /// The manifest's entries as absolute file paths, folders expanded, the entry script always included.
+    private static func manifestFiles(_ items: [String], scriptDir: String, entry: String, warnings: inout [String]) -> [String] {
+        var out: [String] = []
+        var seen: Set<String> = []
+        func add(_ p: String) { if seen.insert(p).inserted { out.append(p) } }
+        for item in items {
+            let path = PathText.join(scriptDir, item)
+            switch FileSystem.kind(path) {
+            case .file: add(path)
+            case .directory: for rel in FileSystem.walkFiles(path) { add(path + "/" + rel) }
+            default: warnings.append("\(StrategyManifest.fileName): listed file \(item) is missing")
+            }
+        }
+        // The manifest describes what the script needs; the script itself is needed even if unlisted.
+        if !seen.contains(entry) { out.insert(entry, at: 0) }
+        return out
+    }
+}

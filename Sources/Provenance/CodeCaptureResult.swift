@@ -1,0 +1,24 @@
+import JSON
+
+/// What code capture copied into `<run_dir>/code`, and what it has to say about it.
+public struct CodeCaptureResult: Sendable {
+    public var mode: CodeCaptureMode
+    /// The copied files, sorted by path; paths are relative to `code/` (see `CodeCapture`).
+    public var files: [CapturedFile]
+    /// Problems worth a line in the run record's warnings: a listed file missing, a copy that failed.
+    public var warnings: [String]
+    /// Debug-level lines for the run's log: the mode used and one `captured <path>` per file.
+    public var log: [String]
+
+    public init(mode: CodeCaptureMode, files: [CapturedFile], warnings: [String], log: [String]) {
+        self.mode = mode
+        self.files = files
+        self.warnings = warnings
+        self.log = log
+    }
+
+    /// `{mode, files: [{path, size, sha256}]}` for the metadata document.
+    public func json() -> JSONValue {
+        .object(JSONObject(pairs: [("mode", .string(mode.rawValue)), ("files", .array(files.map { $0.json() }))]))
+    }
+}

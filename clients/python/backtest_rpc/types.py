@@ -1,0 +1,304 @@
+"""Typed results and notifications.
+
+Each dataclass mirrors one shape of docs/protocol.md. ``from_json`` takes the documented members and keeps
+anything else in ``extra``, so a newer server that adds fields never breaks an older client.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Type, TypeVar
+
+T = TypeVar("T", bound="_Model")
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+
+
+class _Model:
+    """Mixin: build from a JSON object; unknown members go to ``extra``; nested models per ``_nested``."""
+
+    _nested: Dict[str, Any] = {}
+
+    @classmethod
+    def from_json(cls: Type[T], obj: Optional[Dict[str, Any]]) -> T:
+        obj = dict(obj or {})
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        kwargs: Dict[str, Any] = {}
+        extra: Dict[str, Any] = {}
+        for key, value in obj.items():
+            if key in names and key != "extra":
+                nested = cls._nested.get(key)
+                if nested is not None and value is not None:
+                    if isinstance(nested, list):
+                        value = [nested[0].from_json(v) for v in value]
+                    else:
+                        value = nested.from_json(value)
+                kwargs[key] = value
+            else:
+                extra[key] = value
+        if "extra" in names:
+            kwargs["extra"] = extra
+        return cls(**kwargs)  # type: ignore[call-arg]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The object as plain JSON-able data (``extra`` merged back in)."""
+        d = dataclasses.asdict(self)  # type: ignore[call-overload]
+        extra = d.pop("extra", None) or {}
+        d.update(extra)
+        return d
+
+
+@dataclass
+class LogLine(_Model):
+    """One line of a run's output: ``seq`` is its 0-based number in execution.log."""
+    seq: int = 0
+    stream: str = "stdout"
+    at: str = ""
+    text: str = ""
+
+
+@dataclass
+class RunRecord(_Model):
+    """A run as ``status``/``list`` return it (and as run.json holds it)."""
+    run_id: str = ""
+    script: str = ""
+    params: Dict[str, Any] = field(default_factory=dict)
+    args: List[str] = field(default_factory=list)
+    status: str = ""
+    failure: Optional[str] = None
+    created_at: Optional[str] = None
+    started_at: Optional[str] = None
+    completed_at: Optional[str] = None
+    duration_seconds: Optional[float] = None
+    run_dir: Optional[str] = None
+    output_dir: Optional[str] = None
+    exit_code: Optional[int] = None
+    signal: Optional[int] = None
+    error_message: Optional[str] = None
+    pid: Optional[int] = None
+    supervisor_pid: Optional[int] = None
+    server_pid: Optional[int] = None
+    tags: List[str] = field(default_factory=list)
+    note: Optional[str] = None
+    timeout_s: Optional[float] = None
+    profile: Optional[str] = None
+    validation: Optional[Dict[str, Any]] = None
+    warnings: List[Any] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass
+class RunStarted(_Model):
+    """The immediate answer to ``run``/``rerun``."""
+    run_id: str = ""
+    status: str = "queued"
+    run_dir: Optional[str] = None
+    output_dir: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LogPage(_Model):
+    """The answer to ``logs``."""
+    _nested = {"lines": [LogLine]}
+    run_id: str = ""
+    lines: List[LogLine] = field(default_factory=list)
+    total_lines: int = 0
+    next_seq: int = 0
+    complete: bool = False
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunList(_Model):
+    """The answer to ``list``: one page of runs and the total that matched."""
+    _nested = {"runs": [RunRecord]}
+    total: int = 0
+    runs: List[RunRecord] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ValidationIssue:
+    """One error or warning of a validation report, with the file and line an editor can jump to."""
+    severity: str
+    message: str
+    file: Optional[str] = None
+    line: Optional[int] = None
+    rule: Optional[str] = None
+
+    @classmethod
+    def parse(cls, item: Any, severity: str) -> "ValidationIssue":
+        """Accepts ``"pnl.csv:1043: text"`` strings as well as ``{file, line, message}`` objects."""
+        if isinstance(item, dict):
+            line = item.get("line")
+            return cls(severity=item.get("severity", severity),
+                       message=str(item.get("message") or item.get("text") or item),
+                       file=item.get("file"), line=line if isinstance(line, int) else None,
+                       rule=item.get("rule") or item.get("code"))
+        text = str(item)
+        parts = text.split(":", 2)
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            return cls(severity, parts[2].strip(), parts[0].strip(), int(parts[1]))
+        if len(parts) >= 2 and "." in parts[0] and " " not in parts[0]:
+            return cls(severity, text.split(":", 1)[1].strip(), parts[0].strip())
+        return cls(severity, text)
+
+
+@dataclass
+class ValidationReport(_Model):
+    """The answer to ``validate`` (also stored as a run record's ``validation``)."""
+    valid: bool = False
+    errors: List[Any] = field(default_factory=list)
+    warnings: List[Any] = field(default_factory=list)
+    file_checks: Dict[str, Any] = field(default_factory=dict)
+    profile: Optional[str] = None
+    validated_at: Optional[str] = None
+    duration_ms: Optional[float] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def issues(self) -> List[ValidationIssue]:
+        """Errors then warnings, each parsed into file/line/message."""
+        out = [ValidationIssue.parse(e, "error") for e in self.errors]
+        out += [ValidationIssue.parse(w, "warning") for w in self.warnings]
+        for item in self.extra.get("issues") or []:
+            out.append(ValidationIssue.parse(item, "error"))
+        return out
+
+
+@dataclass
+class FileInfo(_Model):
+    """One file under a run's results directory."""
+    path: str = ""
+    size: int = 0
+    modified: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ResultFiles(_Model):
+    """The answer to ``results``."""
+    _nested = {"files": [FileInfo]}
+    run_id: str = ""
+    output_dir: Optional[str] = None
+    files: List[FileInfo] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReadChunk(_Model):
+    """The answer to ``read``: ``data`` as sent (text, or base64 text when encoding is base64)."""
+    path: str = ""
+    offset: int = 0
+    data: str = ""
+    encoding: str = "utf8"
+    size: int = 0
+    eof: bool = True
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CompareTable(_Model):
+    """The answer to ``compare``: a table of runs (rows as lists or objects) and maybe its CSV text."""
+    columns: List[str] = field(default_factory=list)
+    rows: List[Any] = field(default_factory=list)
+    csv: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def records(self) -> List[Dict[str, Any]]:
+        """Rows as dicts keyed by column, whichever shape the server sent."""
+        return [r if isinstance(r, dict) else dict(zip(self.columns, r)) for r in self.rows]
+
+
+@dataclass
+class Report(_Model):
+    """The answer to ``report``: where the HTML report was written."""
+    run_id: str = ""
+    path: str = ""
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Health(_Model):
+    """The answer to ``health``."""
+    status: str = ""
+    version: Optional[str] = None
+    uptime_s: Optional[float] = None
+    active_runs: Optional[int] = None
+    queued_runs: Optional[int] = None
+    max_parallel: Optional[int] = None
+    workspace: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Subscription(_Model):
+    """The answer to ``subscribe``/``unsubscribe``."""
+    subscribed: List[str] = field(default_factory=list)
+    all: bool = False
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ServerInfo(_Model):
+    """The answer to ``initialize``."""
+    serverInfo: Dict[str, Any] = field(default_factory=dict)
+    protocol_version: Optional[str] = None
+    capabilities: Dict[str, Any] = field(default_factory=dict)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+# ---- notifications -------------------------------------------------------------------------------------
+
+@dataclass
+class StatusEvent(_Model):
+    """``run/status``: one transition of a run."""
+    run_id: str = ""
+    status: str = ""
+    previous: Optional[str] = None
+    at: Optional[str] = None
+    exit_code: Optional[int] = None
+    failure: Optional[str] = None
+    error_message: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass
+class LogEvent(_Model):
+    """``run/log``: a batch of lines; ``dropped`` counts lines the server had to drop before them."""
+    _nested = {"lines": [LogLine]}
+    run_id: str = ""
+    lines: List[LogLine] = field(default_factory=list)
+    dropped: Optional[int] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgressEvent(_Model):
+    """``run/progress``: from a line that looks like progress."""
+    run_id: str = ""
+    percent: Optional[float] = None
+    current: Optional[float] = None
+    total: Optional[float] = None
+    message: str = ""
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fraction(self) -> Optional[float]:
+        """0..1 when known: from ``percent``, else ``current/total``."""
+        if isinstance(self.percent, (int, float)):
+            return max(0.0, min(1.0, self.percent / 100.0))
+        if isinstance(self.current, (int, float)) and isinstance(self.total, (int, float)) and self.total:
+            return max(0.0, min(1.0, self.current / self.total))
+        return None
+
+
+EVENT_TYPES = {"run/status": StatusEvent, "run/log": LogEvent, "run/progress": ProgressEvent}
