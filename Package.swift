@@ -31,6 +31,6 @@ let package = Package(
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON"]),
         .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem"]),
     ]
 )

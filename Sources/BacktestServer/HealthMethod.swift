@@ -20,9 +20,10 @@ enum HealthMethod {
                 "status": "ok", "version": .string(ServerInfo.version),
                 "uptime_s": .double((Date().timeIntervalSince(s.startedAt) * 1000).rounded() / 1000),
             ]
-            // Health must answer even when the workspace cannot be opened (a broken config).
-            if let ws = s.workspaces.current {
-                let c = ws.counts()
+            // Health must answer even when the workspace cannot be opened (a broken config): then the
+            // workspace fields are null and the next request that needs the workspace says what is wrong.
+            if let ws = try? s.workspaces.workspace() {
+                let c = s.runCounts.get { ws.counts() }
                 o["active_runs"] = .int(Int64(c.active))
                 o["queued_runs"] = .int(Int64(c.queued))
                 o["max_parallel"] = .int(Int64(ws.maxParallel))

@@ -8,6 +8,7 @@ enum MethodTable {
         HealthMethod.register(r, s)
         RunMethods.register(r, s)
         SubscriptionMethods.register(r, s)
+        ResultMethods.register(r, s)
         Notifications.declare(r)
         if s.options.debugMethods { DebugMethods.register(r, s) }
     }
@@ -16,9 +17,10 @@ enum MethodTable {
 extension MethodSpec {
     /// A concurrent method described by its params and result; `errors` are application codes.
     static func method(_ name: String, _ summary: String, params: [ParamSpec] = [], result: JSONValue,
-                       errors: [Int] = [], inline: Bool = false, description: String? = nil) -> MethodSpec {
+                       errors: [Int] = [], inline: Bool = false, hidden: Bool = false,
+                       description: String? = nil) -> MethodSpec {
         MethodSpec(name: name, summary: summary, description: description, params: params, result: result,
-                   errors: errors.map(ErrorCode.spec), execution: inline ? .inline : .concurrent)
+                   errors: errors.map(ErrorCode.spec), execution: inline ? .inline : .concurrent, hidden: hidden)
     }
 }
 

@@ -12,7 +12,7 @@ extension JSONObject {
     func strings(_ key: String) -> [String]? { self[key]?.arrayValue?.compactMap(\.stringValue) }
 
     func requiredString(_ key: String) throws -> String {
-        guard let s = string(key) else { throw RPCError.invalidParams(field: key, expected: "string", got: self[key]?.typeName) }
+        guard let s = string(key) else { throw RPCError.invalidParams(field: key, expected: "string", got: self[key]) }
         return s
     }
 

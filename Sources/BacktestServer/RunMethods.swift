@@ -35,7 +35,10 @@ enum RunMethods {
     /// Submits a run, follows it for this client, and answers with where it lives.
     static func submit(_ req: RunRequest, _ s: ServerSession) throws -> JSONValue {
         let ws = try s.workspace()
-        let record = try core { try ws.submit(req) }
+        let record = try core {
+            try RunValidation(workspace: ws.config).checkProfile(req.profile)
+            return try ws.submit(req)
+        }
         s.streams.started(record.runID, in: ws)
         return [
             "run_id": .string(record.runID), "status": .string(record.status.rawValue),
@@ -107,7 +110,7 @@ enum RunMethods {
         func time(_ key: String) throws -> Int64? {
             guard let t = p.string(key) else { return nil }
             guard let ms = ISOTime.parse(t) else {
-                throw RPCError.invalidParams(field: key, expected: "ISO 8601 time (2026-11-21T10:00:00Z or 2026-11-21)", got: t)
+                throw RPCError.invalidParams(field: key, expected: "ISO 8601 time (2026-11-21T10:00:00Z or 2026-11-21)", got: .string(t))
             }
             return ms
         }

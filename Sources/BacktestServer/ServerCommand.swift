@@ -47,7 +47,7 @@ public enum ServerCommand {
         rpc.onOutputClosed { exit(0) }
         rpc.onExit { code in exit(code) }
         let signals = SignalHandlers.install(session: session, rpc: rpc)
-        if let pid = options.clientPID { ClientWatch.start(pid: pid) { inputClosed.signal() } }
+        if let pid = options.clientPID { rpc.watchClientProcess(pid) }
 
         rpc.start()
         inputClosed.wait()
@@ -78,17 +78,5 @@ enum SignalHandlers {
         int.resume()
         term.resume()
         return [int, term]
-    }
-}
-
-/// `--client-pid`: leave as on EOF when the client process dies (an editor that crashed without closing
-/// our stdin).
-enum ClientWatch {
-    static func start(pid: Int32, onGone: @escaping @Sendable () -> Void) {
-        let t = Thread {
-            while kill(pid, 0) == 0 || errno == EPERM { sleep(1) }
-            onGone()
-        }
-        t.start()
     }
 }

@@ -2,6 +2,7 @@ import BacktestCore
 import Foundation
 import JSON
 import JSONRPC
+import Synchronization
 
 /// What the method handlers of one server share: the workspace (opened on first use), the client's run
 /// streams, and when the server started.
@@ -10,6 +11,8 @@ final class ServerSession: Sendable {
     let workspaces: WorkspaceProvider
     let streams: RunStreams
     let startedAt = Date()
+    /// Run counts for `health`, which clients poll often: counting asks the index, so reuse a fresh answer.
+    let runCounts = Cached<(active: Int, queued: Int)>(maxAge: 0.1)
 
     init(options: ServerOptions, notifier: RunStreams.Notifier) {
         self.options = options
@@ -27,4 +30,20 @@ final class ServerSession: Sendable {
 /// Runs a core call and turns a CoreError into its documented JSON-RPC error.
 func core<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as CoreError { throw e.rpcError }
+}
+
+/// A value recomputed at most once per `maxAge` seconds.
+final class Cached<Value: Sendable>: Sendable {
+    private let maxAge: Double
+    private let state = Mutex<(value: Value, at: Double)?>(nil)
+
+    init(maxAge: Double) { self.maxAge = maxAge }
+
+    func get(_ compute: () -> Value) -> Value {
+        let now = Date().timeIntervalSinceReferenceDate
+        if let hit = state.withLock({ $0 }), now - hit.at < maxAge { return hit.value }
+        let v = compute()
+        state.withLock { $0 = (v, now) }
+        return v
+    }
 }

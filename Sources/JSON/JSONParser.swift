@@ -67,6 +67,9 @@ public struct JSONParser {
             if depth > JSONParser.maxDepth { throw fail("nesting too deep") }
             i += 1
             var obj = JSONObject()
+            // Names seen so far, once the object is big enough for a linear duplicate check to hurt: without
+            // it a hostile 64 MB object of distinct names would cost O(n²).
+            var seen: Set<String>?
             skipSpace()
             if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .object(obj) }
             while true {
@@ -79,7 +82,14 @@ public struct JSONParser {
                 skipSpace()
                 let v = try value(depth: depth)
                 // Duplicate names: the last one wins, as in most parsers.
-                if obj[key] != nil { obj[key] = v } else { obj.appendUnchecked(key, v) }
+                let duplicate: Bool
+                if obj.count < 16 {
+                    duplicate = obj[key] != nil
+                } else {
+                    if seen == nil { seen = Set(obj.keys) }
+                    duplicate = !seen!.insert(key).inserted
+                }
+                if duplicate { obj[key] = v } else { obj.appendUnchecked(key, v) }
                 skipSpace()
                 guard i < buf.count else { throw fail("unexpected end of input") }
                 if buf[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -43,6 +43,13 @@ extension JSONValue {
         return .null
     }
 
+    /// Element lookup; `.null` for anything that is not an array or lacks the index (reads like member
+    /// lookup: `answer["runs"][0]["run_id"]`).
+    public subscript(index: Int) -> JSONValue {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return .null
+    }
+
     /// The JSON type name, as used in error messages ("expected string, got number").
     public var typeName: String {
         switch self {

@@ -109,6 +109,7 @@ public struct JSONWriter {
         guard d.isFinite else { append("null"); return }
         if d.rounded() == d && abs(d) < 1e15 {
             // Keep a fractional part so that the value reads back as a double, as it was sent.
+            if d == 0 && d.sign == .minus { append("-0.0"); return }
             writeInt(Int64(d)); append(".0"); return
         }
         bytes.append(contentsOf: d.description.utf8)
@@ -137,12 +138,14 @@ public struct JSONWriter {
             case 0x0D: append("\\r")
             case 0x09: append("\\t")
             default:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 append("\\u00")
-                bytes.append(hex[Int(c >> 4)])
-                bytes.append(hex[Int(c & 0xF)])
+                bytes.append(hexDigit(c >> 4))
+                bytes.append(hexDigit(c & 0xF))
             }
         }
         if runStart < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count])) }
     }
+
+    /// A lower-case hexadecimal digit for a nibble (no table allocation on the escape path).
+    private func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? 48 + n : 87 + n }
 }

@@ -52,4 +52,19 @@ final class ConditionLock<State>: @unchecked Sendable {
         }
         return try body(&value)
     }
+
+    /// Like `wait(until:then:)` without a deadline, but tells the state that a waiter sleeps
+    /// (`announce(&state, true)` before sleeping, `false` after), so that producers can skip the wake-up
+    /// when nobody sleeps.
+    func waitAnnounced<R>(until ready: (State) -> Bool, announce: (inout State, Bool) -> Void,
+                          then body: (inout State) throws -> R) rethrows -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ready(value) {
+            announce(&value, true)
+            condition.wait()
+            announce(&value, false)
+        }
+        return try body(&value)
+    }
 }

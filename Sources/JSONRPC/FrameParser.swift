@@ -26,7 +26,8 @@ public struct FrameParser: Sendable {
     private enum State: Sendable {
         case detect
         case line
-        case skipLine(size: Int)
+        /// `endsWithCR`: the last byte skipped was `\r` (so a `\n` next ends a `\r\n` line).
+        case skipLine(size: Int, endsWithCR: Bool)
         case headers
         case body(length: Int)
         case skipBody(remaining: Int)
@@ -96,7 +97,7 @@ public struct FrameParser: Sendable {
             let line = trimLineEnd(pending[...])
             if isBlank(line) { return [] }
             return line.count > maxMessageSize ? [.tooLarge(size: line.count)] : [.message(Array(line))]
-        case .skipLine(let size):
+        case .skipLine(let size, _):
             return [.tooLarge(size: size + pending.count)]
         case .headers:
             if !sawHeader && isBlank(pending[...]) { return [] }
@@ -124,7 +125,7 @@ public struct FrameParser: Sendable {
                 guard let nl = newline(p, from: i + scanned) else {
                     if n - i > maxMessageSize {
                         // Do not buffer an oversize line: count it while skipping to its end.
-                        state = .skipLine(size: n - i)
+                        state = .skipLine(size: n - i, endsWithCR: p[n - 1] == 0x0D)
                         scanned = 0
                         return n
                     }
@@ -140,13 +141,13 @@ public struct FrameParser: Sendable {
                     try emit(.message(Array(line)))
                 }
 
-            case .skipLine(let size):
+            case .skipLine(let size, let endsWithCR):
                 guard let nl = newline(p, from: i) else {
-                    state = .skipLine(size: size + n - i)
+                    if i < n { state = .skipLine(size: size + n - i, endsWithCR: p[n - 1] == 0x0D) }
                     return n
                 }
                 var total = size + nl - i
-                if nl > i, p[nl - 1] == 0x0D { total -= 1 }
+                if nl > i ? p[nl - 1] == 0x0D : endsWithCR { total -= 1 }
                 try emit(.tooLarge(size: total))
                 i = nl + 1
                 state = .line

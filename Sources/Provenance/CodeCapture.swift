@@ -26,7 +26,8 @@ public enum CodeCapture {
         var log: [String] = []
 
         guard FileSystem.kind(entry) == .file else {
-            return CodeCaptureResult(mode: .single, files: [], warnings: ["code capture: script \(entry) not found"], log: [])
+            return CodeCaptureResult(mode: .single, files: [], warnings: ["code capture: script \(entry) not found"],
+                                     log: ["code capture: nothing captured"])
         }
 
         var mode = CodeCaptureMode.single
@@ -50,14 +51,65 @@ public enum CodeCapture {
             }
         }
 
-        var files: [CapturedFile] = []
-        var createdDirs: Set<String> = []
-        let copier = FileCopier()
+        var pairs: [(source: String, stored: String)] = []
         for source in sources {
             guard let stored = storedPath(source, scriptDir: scriptDir, workspace: workspace) else {
                 warnings.append("code capture: \(source) is outside the workspace: not captured")
                 continue
             }
+            pairs.append((source, stored))
+        }
+        var result = copy(pairs, into: codeDir, mode: mode, warnings: warnings, log: log)
+        result.entry = storedPath(entry, scriptDir: scriptDir, workspace: workspace)
+        return result
+    }
+
+    /// For a rerun: copies an earlier run's `code/` folder as it is into this run's `code/`, so the rerun
+    /// runs exactly the captured code (a manifest's data files included) and not today's working tree. The
+    /// earlier run's `git.diff` is provenance, not code, and stays where it is.
+    public static func recapture(fromCodeDir original: String, mode: CodeCaptureMode, entry: String?, codeDir: String) -> CodeCaptureResult {
+        let original = PathText.normalize(original)
+        let pairs = FileSystem.walkFiles(original).filter { $0 != GitInfo.diffFileName }.map { (original + "/" + $0, $0) }
+        var warnings: [String] = []
+        if pairs.isEmpty { warnings.append("code capture: \(original) holds no captured code") }
+        var result = copy(pairs, into: codeDir, mode: mode, warnings: warnings, log: ["code capture: copied from \(original)"])
+        result.entry = entry
+        return result
+    }
+
+    /// Describes code already in `codeDir` (a rerun's, copied there before its script started) without
+    /// copying it again: every file with size and SHA-256, `git.diff` aside.
+    public static func describe(codeDir: String, mode: CodeCaptureMode, entry: String?) -> CodeCaptureResult {
+        var files: [CapturedFile] = []
+        var warnings: [String] = []
+        for rel in FileSystem.walkFiles(codeDir) where rel != GitInfo.diffFileName {
+            do {
+                let (sha, size) = try SHA256.hashFile(path: codeDir + "/" + rel)
+                files.append(CapturedFile(path: rel, size: size, sha256: sha))
+            } catch {
+                warnings.append("code capture: \(rel): \(error)")
+            }
+        }
+        let noun = files.count == 1 ? "file" : "files"
+        return CodeCaptureResult(mode: mode, entry: entry, files: files, warnings: warnings,
+                                 log: ["code capture: rerun of captured code (\(files.count) \(noun))"])
+    }
+
+    /// The PYTHONPATH entry a run from `codeDir` needs, when capture stored workspace modules there.
+    public static func pythonPath(codeDir: String) -> String? {
+        let dir = codeDir + "/" + workspacePrefix
+        return FileSystem.kind(dir) == .directory ? dir : nil
+    }
+
+    /// Copies and hashes each file, then writes the summary line the log starts with.
+    private static func copy(_ pairs: [(source: String, stored: String)], into codeDir: String, mode: CodeCaptureMode,
+                             warnings: [String], log: [String]) -> CodeCaptureResult {
+        var warnings = warnings
+        var log = log
+        var files: [CapturedFile] = []
+        var createdDirs: Set<String> = []
+        let copier = FileCopier()
+        for (source, stored) in pairs {
             let destination = codeDir + "/" + stored
             do {
                 let dir = PathText.parent(destination)
@@ -110,7 +162,11 @@ public enum CodeCapture {
             let path = PathText.join(scriptDir, item)
             switch FileSystem.kind(path) {
             case .file: add(path)
-            case .directory: for rel in FileSystem.walkFiles(path) { add(path + "/" + rel) }
+            case .directory:
+                // Bytecode caches and VCS internals are not code the user listed.
+                for rel in FileSystem.walkFiles(path) where !rel.split(separator: "/").contains(where: { $0 == "__pycache__" || $0 == ".git" }) {
+                    add(path + "/" + rel)
+                }
             default: warnings.append("\(StrategyManifest.fileName): listed file \(item) is missing")
             }
         }

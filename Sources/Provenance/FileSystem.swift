@@ -25,6 +25,13 @@ package enum FileSystem {
         return (Int64(st.st_size), Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
 
+    /// The path with symlinks resolved, or the path itself when it cannot be resolved.
+    package static func realPath(_ path: String) -> String {
+        guard let p = realpath(path, nil) else { return path }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// Entry names of a directory (without `.` and `..`), unsorted; nil when it cannot be read.
     package static func entries(_ dir: String) -> [(name: String, isDirectory: Bool)]? {
         guard let d = opendir(dir) else { return nil }

@@ -11,8 +11,8 @@ public struct GitInfo: Sendable, Equatable {
     public var dirty: Bool
     /// `git diff HEAD` (staged and unstaged changes to tracked files) when dirty; nil when clean.
     public var diff: String?
-    /// Untracked files that are not ignored, relative to the repository root. They are not in the diff, so
-    /// they are named here.
+    /// Untracked files that are not ignored, relative to the repository root (a wholly untracked folder
+    /// as `dir/`, at most `untrackedLimit`). They are not in the diff, so they are named here.
     public var untracked: [String]
     /// The repository's top-level folder.
     public var root: String
@@ -29,16 +29,31 @@ public struct GitInfo: Sendable, Equatable {
     /// The file name, inside `code/`, the diff is saved under when the tree is dirty.
     public static let diffFileName = "git.diff"
 
+    /// At most this many untracked entries are listed (untracked folders count once, as `dir/`).
+    public static let untrackedLimit = 500
+
     /// Asks git about `directory`. Nil when it is not in a work tree or git is not installed. Costs four
     /// short git runs (~5 ms each); `GIT_OPTIONAL_LOCKS=0` keeps `status` from taking the index lock, so
     /// concurrent runs and the user's own git commands never collide.
-    public static func collect(directory: String) -> GitInfo? {
+    ///
+    /// - Parameter excluding: folders to leave out of `dirty`, the diff and the untracked list, typically
+    ///   the runs folder: when the workspace is a repository that does not ignore it, every run's own output
+    ///   would otherwise make the tree dirty.
+    public static func collect(directory: String, excluding: [String] = []) -> GitInfo? {
         let env = ["GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"]
         func git(_ args: [String]) -> CommandRunner.Output? {
             CommandRunner.run("git", ["--no-pager", "-c", "color.ui=false", "-C", directory] + args, environment: env, timeout: 30)
         }
         guard let top = git(["rev-parse", "--show-toplevel"]), top.status == 0 else { return nil }
         let root = top.text.trimmingNewlines()
+        // git prints the root with symlinks resolved, so the excluded folders are resolved the same way.
+        var pathspec: [String] = []
+        for folder in excluding {
+            if let rel = PathText.relative(FileSystem.realPath(folder), to: root), !rel.isEmpty {
+                pathspec.append(":(top,exclude)" + rel)
+            }
+        }
+        if !pathspec.isEmpty { pathspec = ["--", ":(top)"] + pathspec }
         var commit: String?
         if let head = git(["rev-parse", "--verify", "--quiet", "HEAD"]), head.status == 0 {
             commit = head.text.trimmingNewlines()
@@ -49,7 +64,7 @@ public struct GitInfo: Sendable, Equatable {
         }
         var untracked: [String] = []
         var changedTracked = false
-        if let status = git(["status", "--porcelain=v1", "-z", "--untracked-files=all"]), status.status == 0 {
+        if let status = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal"] + pathspec), status.status == 0 {
             // -z: entries separated by NUL, paths unquoted; a rename entry is followed by its source path.
             let entries = status.stdout.split(separator: 0, omittingEmptySubsequences: true)
             var skipNext = false
@@ -59,7 +74,11 @@ public struct GitInfo: Sendable, Equatable {
                 guard text.count > 3 else { continue }
                 let code = text.prefix(2)
                 let path = String(text.dropFirst(3))
-                if code == "??" { untracked.append(path) } else { changedTracked = true }
+                if code == "??" {
+                    if untracked.count < untrackedLimit { untracked.append(path) }
+                } else {
+                    changedTracked = true
+                }
                 if code.first == "R" || code.first == "C" { skipNext = true }
             }
         }
@@ -68,7 +87,7 @@ public struct GitInfo: Sendable, Equatable {
             // With no commit yet there is nothing to diff against: show what is staged instead.
             let args = commit == nil ? ["diff", "--no-color", "--no-ext-diff", "--cached"]
                                      : ["diff", "--no-color", "--no-ext-diff", "HEAD"]
-            if let d = git(args), d.status == 0 { diff = d.text }
+            if let d = git(args + pathspec), d.status == 0 { diff = d.text }
         }
         let dirty = changedTracked || !untracked.isEmpty
         return GitInfo(commit: commit, branch: branch, dirty: dirty, diff: dirty ? (diff ?? "") : nil,
@@ -97,14 +116,5 @@ public struct GitInfo: Sendable, Equatable {
         let path = codeDir + "/" + GitInfo.diffFileName
         try FileSystem.writeAtomically(Array(diff.utf8), to: path)
         return path
-    }
-}
-
-extension String {
-    /// Without trailing `\n`/`\r` (command output ends with one).
-    func trimmingNewlines() -> String {
-        var s = Substring(self)
-        while let l = s.last, l == "\n" || l == "\r" || l == "\r\n" { s.removeLast() }
-        return String(s)
     }
 }

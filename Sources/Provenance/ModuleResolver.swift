@@ -49,7 +49,8 @@ public enum ModuleResolver {
             add(name: "__main__", path: entry, isPackage: false)
             while !pending.isEmpty {
                 let (name, path, isPackage) = pending.removeFirst()
-                guard path.hasSuffix(".py"), let bytes = try? FileSystem.readFile(path, limit: 16 << 20) else { continue }
+                // Only Python source can import; the entry is source whatever its name (a shebang script).
+                guard path.hasSuffix(".py") || name == "__main__", let bytes = try? FileSystem.readFile(path, limit: 16 << 20) else { continue }
                 let source = String(decoding: bytes, as: UTF8.self)
                 for statement in PythonImports.scan(source: source) {
                     follow(statement, from: name, isPackage: isPackage)

@@ -32,9 +32,10 @@ struct PythonTokenizer {
     /// Tokens with the line each starts on.
     static func tokenize(_ source: String) -> [(token: Token, line: Int)] {
         var t = PythonTokenizer(source)
-        var out: [(Token, Int)] = []
+        // Labelled like the return type: an unlabelled array would be converted element by element.
+        var out: [(token: Token, line: Int)] = []
         out.reserveCapacity(t.bytes.count / 4)
-        while let (token, line) = t.next() { out.append((token, line)) }
+        while let (token, line) = t.next() { out.append((token: token, line: line)) }
         return out
     }
 
@@ -155,14 +156,33 @@ struct PythonTokenizer {
         _ = raw
     }
 
+    /// Skips a format spec up to and including the `}` that closes its replacement field.
+    private mutating func skipFormatSpec() {
+        while i < bytes.count {
+            let c = bytes[i]
+            i += 1
+            switch c {
+            case UInt8(ascii: "{"): skipReplacementField()
+            case UInt8(ascii: "}"): return
+            case 0x0A: line += 1
+            default: break
+            }
+        }
+    }
+
     /// Skips an f-string replacement field after its `{`, up to and including the matching `}`. The
     /// expression may contain strings with the same quotes as the enclosing f-string (Python 3.12) and
-    /// nested brackets; a format spec after `:` may hold nested fields.
+    /// nested brackets; a format spec after a top-level `:` is literal text (`{x:'>10}` has no string in it)
+    /// except for nested fields.
     private mutating func skipReplacementField() {
         var nesting = 0
         while i < bytes.count {
             let c = bytes[i]
             switch c {
+            case UInt8(ascii: ":") where nesting == 0:
+                i += 1
+                skipFormatSpec()
+                return
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 skipString(prefixIsRaw: false, isFormat: false)
             case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):

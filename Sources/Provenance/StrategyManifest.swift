@@ -115,13 +115,3 @@ public enum StrategyManifest {
         return s
     }
 }
-
-extension String {
-    /// Without leading and trailing spaces and tabs (Foundation-free).
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
-    }
-}

@@ -24,7 +24,7 @@ import Glibc
 public struct CSVReader: ~Copyable {
     /// A record may not be longer than this. Past it the reader decides, by reading on without keeping the text,
     /// whether a quote runs to the end of the file (an unterminated quote) or the record is just too long.
-    public static let maxRecordBytes = 8 << 20
+    public static let maxRecordBytes = 2 << 20
 
     let fd: Int32
     let chunkSize: Int
@@ -184,11 +184,7 @@ public struct CSVReader: ~Copyable {
                 quoted[nf] = true
             } else {
                 let s = i
-                while i < end {
-                    let c = p[i]
-                    if c == comma || c == nl { break }
-                    i += 1
-                }
+                i = CSVReader.findDelimiter(p, i, end)
                 starts[nf] = s
                 ends[nf] = i
                 quoted[nf] = false
@@ -205,6 +201,29 @@ public struct CSVReader: ~Copyable {
             fieldCount = nf
             return .record(end: i + 1, newlines: newlines + 1)
         }
+    }
+
+    /// The first `,` or `\n` at or after `i`, or `end`. Eight bytes at a time (SWAR: a byte equal to the target
+    /// becomes zero after xor, and the has-zero-byte trick finds the lowest one), which roughly halves the time of
+    /// the hot loop over a byte-by-byte scan.
+    @inline(__always)
+    static func findDelimiter(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var i = start
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            let a = w ^ 0x2C2C_2C2C_2C2C_2C2C
+            let b = w ^ 0x0A0A_0A0A_0A0A_0A0A
+            let t = ((a &- ones) & ~a | (b &- ones) & ~b) & highs
+            if t != 0 { return i + t.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end {
+            let c = p[i]
+            if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { return i }
+            i += 1
+        }
+        return end
     }
 
     @inline(__always)
@@ -307,6 +326,20 @@ public struct CSVReader: ~Copyable {
         }
         throw CSVError(kind: .recordTooLong, line: nextLine,
                        reason: "a record longer than \(CSVReader.maxRecordBytes >> 20) MiB starts here")
+    }
+
+    /// Where to split a file between two readers: the offset just after the first newline at or after `near`, or nil if there is none worth splitting at.
+    /// Whether that newline ends a record (it may be inside a quoted field) is checked by the reader of the first half.
+    static func lineStart(path: String, near: Int64, after minimum: Int64) -> Int64? {
+        guard let fd = try? ReadOnlyFile(path: path) else { return nil }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        var off = max(near, minimum)
+        while true {
+            let n = buf.withUnsafeMutableBytes { fd.read(into: $0, at: off) }
+            if n <= 0 { return nil }
+            if let i = buf[0..<n].firstIndex(of: UInt8(ascii: "\n")) { return off + Int64(i) + 1 }
+            off += Int64(n)
+        }
     }
 
     // MARK: - Fields of the current record

@@ -1,10 +1,32 @@
 /// Reads numbers such as `-487.12` straight from CSV bytes. A million trade rows must not each allocate a String
 /// only to call `Double(_:)`; the plain decimal form every backtest writes is parsed here in a few nanoseconds,
-/// and anything else (exponents, `inf`, `nan`, surrounding spaces, more than 18 digits) falls back to
+/// and anything else (exponents, `inf`, `nan`, surrounding spaces, more than 15 digits) falls back to
 /// `Double(String)`, so results never differ from Swift's own parser.
 enum DecimalParser {
-    /// Exact powers of ten: with a mantissa below 2^53, `mantissa / 10^k` is one correctly rounded division.
-    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+    /// Exact powers of ten up to 10^15: with a mantissa below 2^53, `mantissa / 10^k` is one correctly rounded
+    /// division, so the fast path gives exactly what `Double(String)` gives. (A switch, not a static array: a
+    /// global's lazy initialiser check on every row showed up in profiles.)
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        default: return 1e15
+        }
+    }
 
     /// A parsed number. `cents` is the exact value in hundredths when the text had at most two decimals, so that
     /// sums of money are exact no matter how many rows there are.
@@ -31,7 +53,8 @@ enum DecimalParser {
             let c = b[i]
             let d = c &- 48
             if d <= 9 {
-                if digits >= 18 { return slow(b) }
+                // At most 15 digits: the mantissa then fits a Double exactly.
+                if digits >= 15 { return slow(b) }
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 digits += 1
                 if sawDot { fraction += 1 }
@@ -44,7 +67,7 @@ enum DecimalParser {
         }
         if digits == 0 { return slow(b) }
         var v = Double(mantissa)
-        if fraction > 0 { v /= powersOfTen[fraction] }
+        if fraction > 0 { v /= powerOfTen(fraction) }
         if negative { v = -v }
         var cents: Int64? = nil
         if fraction <= 2 {

@@ -1,8 +1,11 @@
+import Glibc
+
 /// Cuts one stream's bytes into lines, fed in chunks as they arrive from a pipe.
 ///
 /// - `\n` ends a line; `\r\n` is one terminator, even when the chunk boundary falls between the two bytes.
 /// - A lone `\r` ends a line too: carriage-return progress updates (tqdm) become one line per update
-///   instead of one endless line.
+///   instead of one endless line. A lone `\r` that would end an empty line (tqdm starts every update with
+///   `\r`, right after the previous line's end) makes no line; an empty line ended by `\n` or `\r\n` does.
 /// - A line longer than `maxLineBytes` is emitted in pieces of at most that size, cut on a UTF-8 character
 ///   boundary, so that memory stays bounded whatever the script writes (a 10 MB line is ~160 pieces).
 /// - `finish()` emits a last line that has no terminator.
@@ -16,6 +19,8 @@ public struct LineSplitter: Sendable {
     private var pending: [UInt8] = []
     /// The previous chunk ended with `\r`: a `\n` at the start of the next one belongs to it.
     private var skipLF = false
+    /// ... and that `\r` ended an empty line, which exists only if the `\n` comes (a blank `\r\n` line).
+    private var emptyLineBeforeCR = false
 
     public init(maxLineBytes: Int = LineSplitter.defaultMaxLineBytes) {
         precondition(maxLineBytes >= 4, "a piece must hold any UTF-8 character")
@@ -32,15 +37,40 @@ public struct LineSplitter: Sendable {
         var i = 0
         if skipLF {
             skipLF = false
-            if chunk[0] == 0x0A { i = 1 }
+            if chunk[0] == 0x0A {
+                i = 1
+                if emptyLineBeforeCR { emit(UnsafeBufferPointer(start: nil, count: 0)) }
+            }
+            emptyLineBeforeCR = false
         }
         var lineStart = i
+        let base = chunk.baseAddress!
+        // memchr is vectorised: find the next `\n` line by line, and the next `\r` (rare) once per chunk
+        // and again only after passing one.
+        @inline(__always) func next(_ c: Int32, from: Int) -> Int {
+            guard from < n, let p = memchr(base + from, c, n - from) else { return n }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+        var nextCR = next(0x0D, from: i)
         while i < n {
+            i = min(next(0x0A, from: i), nextCR)
+            if i == n { break }
             let b = chunk[i]
-            // Both terminators are below 0x0E; one compare rejects almost every byte.
-            if b > 0x0D || (b != 0x0A && b != 0x0D) { i += 1; continue }
+            defer { if nextCR < i { nextCR = next(0x0D, from: i) } }
             let segment = UnsafeBufferPointer(rebasing: chunk[lineStart..<i])
             if pending.isEmpty {
+                if segment.isEmpty && b == 0x0D {
+                    // An empty line ended by `\r`: a line only if `\n` follows (then it is `\r\n`).
+                    if i + 1 < n {
+                        if chunk[i + 1] == 0x0A { emit(segment); i += 1 }
+                    } else {
+                        skipLF = true
+                        emptyLineBeforeCR = true
+                    }
+                    i += 1
+                    lineStart = i
+                    continue
+                }
                 emitLine(segment, emit)
             } else {
                 pending.append(contentsOf: segment)
@@ -62,6 +92,7 @@ public struct LineSplitter: Sendable {
     /// Emits what is left as a last line (a script whose last line has no newline).
     public mutating func finish(emit: (UnsafeBufferPointer<UInt8>) -> Void) {
         skipLF = false
+        emptyLineBeforeCR = false
         guard !pending.isEmpty else { return }
         pending.withUnsafeBufferPointer { emitLine($0, emit) }
         pending.removeAll(keepingCapacity: false)

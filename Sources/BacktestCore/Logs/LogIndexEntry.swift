@@ -23,13 +23,4 @@ public struct LogIndexEntry: Sendable, Equatable {
         stream = raw[at + 12]
         timeMillis = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: Int64.self))
     }
-
-    /// Appends the 24 encoded bytes to `out`.
-    @inline(__always)
-    public func append(to out: inout [UInt8]) {
-        withUnsafeBytes(of: offset.littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: length.littleEndian) { out.append(contentsOf: $0) }
-        out.append(stream); out.append(0); out.append(0); out.append(0)
-        withUnsafeBytes(of: timeMillis.littleEndian) { out.append(contentsOf: $0) }
-    }
 }

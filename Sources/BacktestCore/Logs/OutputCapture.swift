@@ -1,5 +1,5 @@
 /// Turns the bytes read from a script's two pipes into log lines: one `LineSplitter` per stream feeding one
-/// `LogWriter`, so that both streams share one sequence in arrival order. Each `consume` ends with a flush,
+/// `LogWriter`, so that both streams share one sequence in arrival order. Each `consume` is one write batch,
 /// which makes a chunk's lines visible to followers as soon as it was read.
 ///
 /// Used by one thread (the supervisor's capture loop).
@@ -13,32 +13,43 @@ public final class OutputCapture {
 
     /// Splits and writes one chunk read from `stream` at `timeMillis`.
     public func consume(_ chunk: UnsafeBufferPointer<UInt8>, stream: LogStream, timeMillis: Int64) {
-        let w = writer
-        var last: UnsafeBufferPointer<UInt8>?
         let k = stream == .stdout ? 0 : 1
-        splitters[k].feed(chunk) { line in
-            w.append(line, stream: stream, timeMillis: timeMillis)
-            last = line
+        // Moved out, not copied: a copy would share `pending` and copy it on the first append.
+        var splitter = LineSplitter()
+        swap(&splitter, &splitters[k])
+        writer.batch { b in
+            if stream == .stdout {
+                splitter.feed(chunk) { line in b.append(line, stream: .stdout, timeMillis: timeMillis) }
+            } else {
+                splitter.feed(chunk) { line in
+                    b.append(line, stream: .stderr, timeMillis: timeMillis)
+                    remember(line)
+                }
+            }
         }
-        // Only the last line of the chunk can be the run's last stderr line; copy that one alone.
-        if stream == .stderr, let last { remember(last) }
-        w.flush()
+        swap(&splitter, &splitters[k])
     }
 
     /// The stream reached EOF: its unterminated last line, if any, becomes a line.
     public func finish(_ stream: LogStream, timeMillis: Int64) {
-        let w = writer
         let k = stream == .stdout ? 0 : 1
-        splitters[k].finish { line in
-            w.append(line, stream: stream, timeMillis: timeMillis)
-            if stream == .stderr { remember(line) }
+        // Moved out, not copied: a copy would share `pending` and copy it on the first append.
+        var splitter = LineSplitter()
+        swap(&splitter, &splitters[k])
+        writer.batch { b in
+            splitter.finish { line in
+                b.append(line, stream: stream, timeMillis: timeMillis)
+                if stream == .stderr { remember(line) }
+            }
         }
-        w.flush()
+        swap(&splitter, &splitters[k])
     }
 
     private func remember(_ line: UnsafeBufferPointer<UInt8>) {
         // Blank lines say nothing about why a script failed.
         guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-        lastStderrLine = Array(line.prefix(500))
+        // The line's bytes live only during the split callback: copy them, into a reused buffer.
+        lastStderrLine.removeAll(keepingCapacity: true)
+        lastStderrLine.append(contentsOf: line.prefix(500))
     }
 }

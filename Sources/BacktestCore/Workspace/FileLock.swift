@@ -4,8 +4,8 @@ import Glibc
 /// child that inherits the descriptor holds the lock too (that is how a supervisor inherits its slot and run
 /// locks), and the kernel drops the lock the moment the last holder dies, even by SIGKILL. Every lock file is
 /// opened with O_CLOEXEC so that no unrelated child (a script, an interpreter probe) keeps one by accident.
-struct FileLock: ~Copyable {
-    /// The descriptor; -1 once handed over or closed.
+final class FileLock {
+    /// The descriptor; -1 once closed.
     private(set) var fd: Int32
 
     /// Opens (creating) the lock file without locking it. nil when it cannot be opened (run dir gone).
@@ -28,12 +28,11 @@ struct FileLock: ~Copyable {
         while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
     }
 
-    /// Gives the descriptor up (to a child that inherited it): closing ours later must not be forgotten, but
-    /// the lock stays with the child's copy.
-    consuming func close() {
+    /// Closes our descriptor now. The lock is released unless a child inherited a copy of it, which then
+    /// holds it alone (how the locks are handed to a supervisor).
+    func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
-        discard self
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }

@@ -93,6 +93,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
         self.path = path
         self.raw = object
         scriptsDir = try directory("scripts_dir", default: ".")
+        guard PathOps.isDirectory(scriptsDir) else { throw bad("scripts_dir", "\(scriptsDir) is not a directory") }
         runsDir = try directory("runs_dir", default: "backtests")
         if runsDir == root { throw bad("runs_dir", "must not be the workspace root itself") }
 

@@ -1,0 +1,27 @@
+import JSON
+
+/// The hooks a real supervisor runs with: the workspace index, validation by the workspace's profiles,
+/// provenance (metadata and code capture), and a scheduling pass when the run ends so that queued runs start
+/// even when no server is alive.
+public enum StandardHooks {
+    public static func make(layout: WorkspaceLayout) -> SupervisorHooks {
+        let index = try? RunIndex(path: layout.index)
+        let config = try? WorkspaceConfig.load(root: layout.root)
+        let validation = config.flatMap { try? RunValidation(workspace: $0) }
+        let provenance = RunProvenanceHooks(layout: layout)
+        return SupervisorHooks(
+            index: index,
+            onStart: { record, spec in provenance.started(record, spec) },
+            validate: { record, spec in
+                guard let validation else {
+                    return (false, .null, ["backtest-rpc.json cannot be read, so the outputs were not validated"])
+                }
+                return validation.hook(record, spec)
+            },
+            afterEnd: { record, spec in
+                let warnings = provenance.ended(record, spec)
+                Scheduler.passAfterRunEnded(layout: layout, index: index)
+                return warnings
+            })
+    }
+}

@@ -1,0 +1,191 @@
+import CSystem
+import Dispatch
+import Glibc
+import JSON
+import Synchronization
+
+/// Owns one run from spawn to final record, inside the detached `backtest-rpc supervise` process (see
+/// `SupervisorCommand` for how it gets there and its locks). The record is written only by it while the run
+/// is running or validating, and its last save happens after every line was written to the log, so a
+/// follower that sees a terminal status has already been able to read all lines.
+struct RunSupervisor {
+    let paths: RunPaths
+    let layout: WorkspaceLayout
+    /// Makes the hooks. Called once, right after the spawn (or when the run ends without one): whatever
+    /// the lead's hooks open (the index, profiles) then never delays the script's start.
+    let makeHooks: () -> SupervisorHooks
+    let diagnostics: SupervisorDiagnostics
+    /// The read end of `SignalWakeup`.
+    let wakeFD: Int32
+    /// Gives up the slot lock: called once the final record is saved, before `afterEnd`, so that the
+    /// scheduling pass in `afterEnd` can hand this slot to the next queued run.
+    let releaseSlot: () -> Void
+
+    /// Runs the script described by `spec` for `record` (status queued) to its end.
+    func run(record initial: RunRecord, spec: RunSpec) {
+        var record = initial
+        let cancelledEarly = SignalWakeup.drain(wakeFD).contains { $0 == SIGTERM || $0 == SIGINT }
+        if cancelledEarly {
+            // Cancelled between claim and spawn: nothing to stop.
+            record.status = .cancelled
+            finish(&record, spec: spec, Context(makeHooks(), layout))
+            return
+        }
+        // The launcher normally made it; a run started by hand may not have one.
+        mkdir(record.outputDir, 0o755)
+
+        let writer: LogWriter
+        do { writer = try LogWriter(paths: paths) } catch {
+            fail(&record, spec: spec, .spawnError, "cannot create the run's log: \(error)", Context(makeHooks(), layout))
+            return
+        }
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
+        guard csys_pipe_cloexec(&out) == 0, csys_pipe_cloexec(&err) == 0 else {
+            fail(&record, spec: spec, .spawnError, "cannot create pipes: \(errnoText())", Context(makeHooks(), layout))
+            return
+        }
+        // A 1 MiB pipe instead of 64 KiB: a script that writes in bursts (log_flood writes 350 KB at a time)
+        // then rarely waits for us, even when we are descheduled on a busy machine. Best effort.
+        for fd in [out[0], err[0]] { _ = fcntl(fd, Self.setPipeSize, Self.pipeSize) }
+
+        let startedAt = ISOTime.nowMillis()
+        let start = MonotonicTime.now()
+        let spawned = ProcessSpawner.spawn(executable: spec.executable, argv: spec.argv, environment: spec.environment,
+                                           cwd: spec.cwd.isEmpty ? nil : spec.cwd, stdout: out[1], stderr: err[1])
+        // Our copies of the write ends must go, or the pipes never reach EOF.
+        close(out[1]); close(err[1])
+        let pid: pid_t
+        switch spawned {
+        case .failure(let e):
+            close(out[0]); close(err[0])
+            fail(&record, spec: spec, .spawnError, "cannot start \(spec.executable): \(e)", Context(makeHooks(), layout))
+            return
+        case .success(let p): pid = p
+        }
+        let ctx = Context(makeHooks(), layout)
+
+        record.status = .running
+        record.startedAt = startedAt
+        record.pid = Int(pid)
+        record.supervisorPID = Int(getpid())
+        record.failure = nil; record.exitCode = nil; record.signal = nil; record.errorMessage = nil
+        save(record, ctx)
+
+        // onStart (metadata capture) may take a while; the script's output must keep flowing meanwhile.
+        let startWarnings = Mutex<[String]>([])
+        let started = DispatchGroup()
+        let onStart = ctx.hooks.onStart, snapshot = record
+        DispatchQueue.global().async(group: started) {
+            let w = onStart(snapshot, spec)
+            startWarnings.withLock { $0 = w }
+        }
+
+        let capture = OutputCapture(writer: writer)
+        let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
+                               timeout: spec.timeoutSeconds, grace: spec.killGraceSeconds)
+        let outcome = loop.run(start: start)
+        started.wait()
+        record.warnings += startWarnings.withLock { $0 }
+
+        if let s = outcome.waitStatus {
+            switch ExitStatus(waitStatus: s) {
+            case .exited(let code): record.exitCode = code
+            case .signaled(let sig): record.signal = sig
+            }
+        }
+        if outcome.leftBehind > 0 {
+            let n = outcome.leftBehind
+            record.warnings.append("\(n) process\(n == 1 ? "" : "es") left behind by the script \(n == 1 ? "was" : "were") stopped")
+        }
+        if outcome.pipesAbandoned {
+            record.warnings.append("the script's output was still held open by a process outside its process group; capture stopped")
+        }
+        if let f = writer.failure { record.warnings.append("execution.log could not be written completely: \(f)") }
+
+        switch outcome.stop {
+        case .cancelled:
+            record.status = .cancelled
+        case .timedOut:
+            record.status = .failed
+            record.failure = .timeout
+            record.errorMessage = "timed out after \(Self.seconds(spec.timeoutSeconds ?? 0)) s"
+        case .leftovers, nil:
+            conclude(&record, spec: spec, lastStderr: capture.lastStderrLine, ctx)
+        }
+        finish(&record, spec: spec, ctx)
+    }
+
+    /// The script ended by itself: validate, then decide completed or failed.
+    private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], _ ctx: Context) {
+        record.status = .validating
+        save(record, ctx)
+        let v = ctx.hooks.validate(record, spec)
+        if !v.report.isNull { record.validation = v.report }
+        if record.exitCode == 0 {
+            if v.valid {
+                record.status = .completed
+            } else {
+                record.status = .failed
+                record.failure = .validation
+                let first = v.errors.prefix(3).joined(separator: "; ")
+                record.errorMessage = "validation failed" + (first.isEmpty ? "" : ": " + first)
+            }
+            return
+        }
+        record.status = .failed
+        record.failure = .exitCode
+        if let sig = record.signal {
+            record.errorMessage = "killed by signal \(sig)"
+        } else if let code = record.exitCode {
+            let last = String(decoding: lastStderr, as: UTF8.self)
+            record.errorMessage = "exited with code \(code)" + (last.isEmpty ? "" : ": " + last)
+        } else {
+            record.errorMessage = "the script could not be reaped after SIGKILL"
+        }
+    }
+
+    private func fail(_ record: inout RunRecord, spec: RunSpec, _ reason: FailureReason, _ message: String, _ ctx: Context) {
+        diagnostics.write(message)
+        record.status = .failed
+        record.failure = reason
+        record.errorMessage = message
+        finish(&record, spec: spec, ctx)
+    }
+
+    /// The final save (last: every line is already in the log), then the slot is freed and `afterEnd` runs.
+    private func finish(_ record: inout RunRecord, spec: RunSpec, _ ctx: Context) {
+        record.completedAt = ISOTime.nowMillis()
+        record.supervisorPID = Int(getpid())
+        save(record, ctx)
+        releaseSlot()
+        let warnings = ctx.hooks.afterEnd(record, spec)
+        if !warnings.isEmpty {
+            record.warnings += warnings
+            save(record, ctx)
+        }
+    }
+
+    private func save(_ record: RunRecord, _ ctx: Context) {
+        do { try ctx.store.save(record) } catch { diagnostics.write("cannot save the record: \(error)") }
+    }
+
+    /// The hooks, once made, and the store that refreshes their index.
+    struct Context {
+        let hooks: SupervisorHooks
+        let store: RunStore
+
+        init(_ hooks: SupervisorHooks, _ layout: WorkspaceLayout) {
+            self.hooks = hooks
+            store = RunStore(layout: layout, index: hooks.index)
+        }
+    }
+
+    /// F_SETPIPE_SZ (Linux), not exported by Glibc's module map.
+    static let setPipeSize: Int32 = 1031
+    static let pipeSize: Int32 = 1 << 20
+
+    /// `5`, `0.5`: a number of seconds as a person writes it.
+    static func seconds(_ s: Double) -> String {
+        s.rounded() == s && abs(s) < 1e9 ? String(Int(s)) : String(s)
+    }
+}

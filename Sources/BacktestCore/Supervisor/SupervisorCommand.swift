@@ -1,0 +1,155 @@
+import Glibc
+import Synchronization
+
+/// `backtest-rpc supervise <run_dir> --runs-dir <dir> --workspace-root <dir>`: the detached process that owns
+/// one run, so that the run outlives the server that started it and its client.
+///
+/// A launcher claims the run and spawns this command in a session of its own with descriptor 3 = the slot
+/// lock and 4 = the run lock, both already locked (flock locks belong to the open file, so we hold them from
+/// birth). Holding the run lock for as long as we live is what tells everybody else the run is supervised:
+/// when we die, even by SIGKILL, the kernel drops it and the next server marks the run interrupted.
+///
+/// stdin/stdout/stderr are /dev/null; diagnostics go to `<run_dir>/.supervisor.log`. Exit status: 0 when the
+/// run was carried to a final record, 2 for bad arguments, 1 when the run could not be taken on.
+public enum SupervisorCommand {
+    private static let hooksFactory = Mutex<@Sendable (WorkspaceLayout) -> SupervisorHooks>({ _ in .none })
+
+    /// Makes the hooks for a workspace. The lead sets it before calling `main`; the default validates
+    /// nothing and does nothing else.
+    public static var makeHooks: @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks {
+        get { hooksFactory.withLock { $0 } }
+        set { hooksFactory.withLock { $0 = newValue } }
+    }
+
+    /// Descriptor numbers the launcher hands over.
+    public static let slotLockFD: Int32 = 3
+    public static let runLockFD: Int32 = 4
+
+    /// The arguments a launcher passes (after `supervise`).
+    public static func arguments(runDir: String, layout: WorkspaceLayout) -> [String] {
+        [runDir, "--runs-dir", layout.runsDir, "--workspace-root", layout.root]
+    }
+
+    public static func main(arguments: [String]) -> Int32 {
+        // Before anything else: the script must not inherit the locks (it would keep the run "supervised"
+        // after we die). csys_spawn closes them too; this also covers anything else that ever spawns here.
+        if fcntl(slotLockFD, F_GETFD) >= 0 { _ = fcntl(slotLockFD, F_SETFD, FD_CLOEXEC) }
+        if fcntl(runLockFD, F_GETFD) >= 0 { _ = fcntl(runLockFD, F_SETFD, FD_CLOEXEC) }
+        // Detached, there is no terminal to hang up and no reader to vanish; never die of either.
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        // Handlers first: a cancel that arrives while we load the record must not kill us (that would look
+        // like an interrupted run) but be remembered.
+        guard let wakeFD = SignalWakeup.install() else { return 1 }
+
+        guard let options = Options(arguments) else { return 2 }
+        let paths = RunPaths(runDir: options.runDir)
+        let diagnostics = SupervisorDiagnostics(runDir: options.runDir)
+        guard takeRunLock(paths: paths) else {
+            diagnostics.write("the run lock is held by another process; not supervising")
+            return 1
+        }
+
+        let layout = WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir)
+        let hasSlot = holdsSlot(layout: layout)
+        // Reading needs no index; the hooks (and their index) are made after the spawn.
+        let store = RunStore(layout: layout, index: nil)
+        var record: RunRecord
+        do { record = try store.load(paths: paths) } catch {
+            diagnostics.write("cannot load the record: \(error)")
+            return 1
+        }
+        guard record.status == .queued else {
+            // Terminal: cancelled between claim and start, nothing to do. Running or validating with the
+            // lock free: its supervisor died; that is an interrupted run for a server to close, not one
+            // to start again over its own log.
+            diagnostics.write("the run is \(record.status.rawValue), not queued; not starting it")
+            return record.status.isTerminal ? 0 : 1
+        }
+        let spec: RunSpec
+        do { spec = try store.loadSpec(paths: paths) } catch {
+            record.status = .failed
+            record.failure = .spawnError
+            record.errorMessage = "cannot read the run's spec: \(error)"
+            record.completedAt = ISOTime.nowMillis()
+            diagnostics.write(record.errorMessage!)
+            try? RunStore(layout: layout, index: makeHooks(layout).index).save(record)
+            return 1
+        }
+
+        let factory = makeHooks
+        let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: { factory(layout) }, diagnostics: diagnostics,
+                                       wakeFD: wakeFD, releaseSlot: { if hasSlot { close(slotLockFD) } })
+        supervisor.run(record: record, spec: spec)
+        // Exiting drops the run lock (and the slot, if still held).
+        return 0
+    }
+
+    /// Whether descriptor 3 is a slot lock of this workspace (handed over by a launcher), so that closing it
+    /// frees a slot; started by hand, 3 may be anything, or nothing.
+    static func holdsSlot(layout: WorkspaceLayout) -> Bool {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { readlink("/proc/self/fd/\(slotLockFD)", $0.baseAddress!, $0.count) }
+        }
+        guard n > 0 else { return false }
+        let target = String(decoding: buf[0..<n], as: UTF8.self)
+        // The runs dir may have been given through a symlink; compare with its real path too.
+        var slots = [layout.slotsDir + "/"]
+        if let real = realpath(layout.slotsDir, nil) { slots.append(String(cString: real) + "/"); free(real) }
+        return slots.contains { target.hasPrefix($0) }
+    }
+
+    /// Makes sure we hold `<run_dir>/.lock`: the inherited descriptor 4 when it is that file and its lock is
+    /// ours, else (started by hand) our own open of it, locked without waiting. The descriptor stays open
+    /// (and the lock held) until the process exits.
+    static func takeRunLock(paths: RunPaths) -> Bool {
+        var inherited = stat(), file = stat()
+        if fstat(runLockFD, &inherited) == 0, stat(paths.lock, &file) == 0,
+           inherited.st_dev == file.st_dev, inherited.st_ino == file.st_ino {
+            // Re-locking through the open file that holds the lock succeeds; through another, it fails.
+            return flock(runLockFD, LOCK_EX | LOCK_NB) == 0
+        }
+        let fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno != EINTR { close(fd); return false }
+        }
+        return true
+    }
+
+    /// The parsed command line.
+    struct Options {
+        var runDir: String
+        var runsDir: String
+        var workspaceRoot: String
+
+        init?(_ arguments: [String]) {
+            var positional: [String] = []
+            var runs: String?, root: String?
+            var i = 0
+            while i < arguments.count {
+                let a = arguments[i]
+                if a == "--runs-dir" || a == "--workspace-root" {
+                    guard i + 1 < arguments.count else { return nil }
+                    if a == "--runs-dir" { runs = arguments[i + 1] } else { root = arguments[i + 1] }
+                    i += 2
+                } else {
+                    positional.append(a)
+                    i += 1
+                }
+            }
+            guard positional.count == 1 else { return nil }
+            var dir = positional[0]
+            while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+            runDir = dir
+            runsDir = runs ?? Self.parent(of: dir)
+            workspaceRoot = root ?? Self.parent(of: runsDir)
+        }
+
+        static func parent(of path: String) -> String {
+            guard let slash = path.lastIndex(of: "/") else { return "." }
+            return slash == path.startIndex ? "/" : String(path[..<slash])
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import JSON
+
+/// What the supervisor calls out to at the points of a run where other modules have work to do. The lead
+/// wires them (validation, provenance, the index, the scheduler); the supervisor only knows when to call.
+/// Every hook runs in the supervisor process, never in a server.
+public struct SupervisorHooks: Sendable {
+    /// What a validation hook answers.
+    public typealias Validation = (valid: Bool, report: JSONValue, errors: [String])
+
+    /// The workspace index to refresh on every record save, if there is one.
+    public var index: (any RunIndexing)?
+    /// Called once the script has been spawned and the record says running (so it never delays the start).
+    /// Runs on its own thread while output is captured; the warnings it returns (metadata that could not be
+    /// written, ...) go into the final record. `validate` is not called before it has returned.
+    public var onStart: @Sendable (RunRecord, RunSpec) -> [String]
+    /// Called after the script exited by itself (not after a cancel or timeout), with status validating.
+    /// For an exit 0, `valid` decides completed vs failed/validation; for a non-zero exit the report is only
+    /// kept in the record. `report` (unless null) becomes the record's `validation`; `errors` (the first
+    /// few) go into a failed run's error message.
+    public var validate: @Sendable (RunRecord, RunSpec) -> Validation
+    /// Called after the final record was saved and the slot lock released, still holding the run lock:
+    /// metadata completion, a scheduling pass. Warnings it returns are added to the record.
+    public var afterEnd: @Sendable (RunRecord, RunSpec) -> [String]
+
+    public init(index: (any RunIndexing)? = nil,
+                onStart: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] },
+                validate: @escaping @Sendable (RunRecord, RunSpec) -> Validation = { _, _ in (true, .null, []) },
+                afterEnd: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] }) {
+        self.index = index; self.onStart = onStart; self.validate = validate; self.afterEnd = afterEnd
+    }
+
+    /// No index, nothing validated (every exit 0 completes), nothing else done.
+    public static let none = SupervisorHooks()
+}

@@ -1,0 +1,77 @@
+import CSystem
+import Glibc
+import Synchronization
+
+/// Turns an interpreter command (`python3`) into the real executable, once per command per process.
+///
+/// Why once: `python3` is often a pyenv shim, a shell script that costs ~110 ms on every start; the real
+/// interpreter starts in ~43 ms. A Python-like command is asked for `sys.executable` (which sees through
+/// shims and venv wrappers); anything else is the realpath of its PATH hit.
+enum InterpreterResolver {
+    /// (command, PATH, directory) → resolved absolute path, or why it could not be found. Process-wide, so
+    /// that every Workspace of the process (and every test) pays the probe once.
+    private static let cache = Mutex<[String: Result<String, ResolveFailure>]>([:])
+
+    struct ResolveFailure: Error, Equatable { let reason: String }
+
+    /// The absolute executable for `command` found on `path`, asked from `cwd` (pyenv picks its version by
+    /// `.python-version` files from there); slow on first use only.
+    static func resolve(_ command: String, path: String, cwd: String) -> Result<String, ResolveFailure> {
+        let key = command + "\u{0}" + path + "\u{0}" + cwd
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        // Probe outside the lock: a slow probe must not block resolving another command. Two threads
+        // resolving the same command at once both probe; the answer is the same.
+        let r = probe(command, path: path, cwd: cwd)
+        cache.withLock { $0[key] = r }
+        return r
+    }
+
+    static func probe(_ command: String, path: String, cwd: String) -> Result<String, ResolveFailure> {
+        guard let hit = which(command, path: path) else {
+            return .failure(ResolveFailure(reason: "\(command) was not found on PATH"))
+        }
+        let name = hit.split(separator: "/").last.map(String.init) ?? hit
+        if name.hasPrefix("python") || name.hasPrefix("pypy") {
+            if let exe = askPython(hit, cwd: cwd), access(exe, X_OK) == 0 { return .success(exe) }
+        }
+        return .success(PathOps.realpath(hit) ?? hit)
+    }
+
+    /// An absolute or relative path is used as is; a bare name is looked up on PATH.
+    static func which(_ command: String, path: String) -> String? {
+        if command.contains("/") { return access(command, X_OK) == 0 ? PathOps.realpath(command) : nil }
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = String(dir) + "/" + command
+            var st = stat()
+            if stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    /// Runs `<python> -c 'import sys;print(sys.executable)'` and returns its answer.
+    static func askPython(_ python: String, cwd: String) -> String? {
+        var fds: [Int32] = [-1, -1]
+        guard csys_pipe_cloexec(&fds) == 0 else { return nil }
+        let spawned = ProcessSpawner.spawn(executable: python, argv: [python, "-c", "import sys;print(sys.executable)"],
+                                           environment: ProcessEnvironment.current(), cwd: cwd, stdout: fds[1])
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard case .success(let pid) = spawned else { return nil }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count <= 65536 {
+            let n = buf.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
+        while let last = out.last, last == 0x0A || last == 0x0D || last == 0x20 { out.removeLast() }
+        let text = String(decoding: out, as: UTF8.self)
+        return text.hasPrefix("/") && !text.contains("\n") ? text : nil
+    }
+}

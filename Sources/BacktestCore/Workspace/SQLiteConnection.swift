@@ -1,0 +1,112 @@
+import CSQLite
+import Glibc
+
+/// One SQLite connection with the handful of calls the run index makes. Not thread-safe by itself: its owner
+/// serialises use (the connection is opened with SQLITE_OPEN_NOMUTEX and kept behind a Mutex), which is
+/// what makes handing it between threads safe (hence `@unchecked Sendable`).
+final class SQLiteConnection: @unchecked Sendable {
+    let db: OpaquePointer
+    let path: String
+
+    /// Why a call failed, with SQLite's primary result code (to tell corruption from a busy database).
+    struct Failure: Error, CustomStringConvertible {
+        let code: Int32
+        let message: String
+        var description: String { message }
+        var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
+    }
+
+    init(path: String) throws(Failure) {
+        var h: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let h else {
+            let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let h { sqlite3_close_v2(h) }
+            throw Failure(code: rc, message: msg)
+        }
+        db = h
+        self.path = path
+    }
+
+    deinit { sqlite3_close_v2(db) }
+
+    private func failure(_ rc: Int32) -> Failure {
+        Failure(code: rc & 0xff, message: String(cString: sqlite3_errmsg(db)))
+    }
+
+    /// Runs statements that return nothing (schema, pragmas, transactions).
+    func exec(_ sql: String) throws(Failure) {
+        let rc = sqlite3_exec(db, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw failure(rc) }
+    }
+
+    func prepare(_ sql: String) throws(Failure) -> Statement {
+        var st: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &st, nil)
+        guard rc == SQLITE_OK, let st else { throw failure(rc) }
+        return Statement(handle: st, connection: self)
+    }
+
+    /// A prepared statement; reset before every use, finalised with its owner.
+    final class Statement {
+        let handle: OpaquePointer
+        unowned let connection: SQLiteConnection
+
+        init(handle: OpaquePointer, connection: SQLiteConnection) { self.handle = handle; self.connection = connection }
+        deinit { sqlite3_finalize(handle) }
+
+        /// Binds values by position (1-based in SQLite; given here in order).
+        func bind(_ values: [Value]) {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            for (i, v) in values.enumerated() {
+                let n = Int32(i + 1)
+                switch v {
+                case .int(let x): sqlite3_bind_int64(handle, n, x)
+                case .text(let s): sqlite3_bind_text(handle, n, s, -1, SQLiteConnection.transient)
+                case .null: sqlite3_bind_null(handle, n)
+                }
+            }
+        }
+
+        /// Steps once: true when a row is available.
+        func step() throws(Failure) -> Bool {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_ROW { return true }
+            if rc == SQLITE_DONE { return false }
+            let f = connection.failure(rc)
+            sqlite3_reset(handle)
+            throw f
+        }
+
+        /// Runs to completion (an INSERT, UPDATE or DELETE).
+        func run(_ values: [Value]) throws(Failure) {
+            bind(values)
+            while try step() {}
+            sqlite3_reset(handle)
+        }
+
+        func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+        func text(_ column: Int32) -> String {
+            guard let p = sqlite3_column_text(handle, column) else { return "" }
+            return String(cString: p)
+        }
+
+        /// The column's bytes, without building a String (record JSON goes straight to the parser).
+        func bytes(_ column: Int32) -> [UInt8] {
+            guard let p = sqlite3_column_text(handle, column) else { return [] }
+            let n = Int(sqlite3_column_bytes(handle, column))
+            return Array(UnsafeBufferPointer(start: p, count: n))
+        }
+    }
+
+    enum Value {
+        case int(Int64)
+        case text(String)
+        case null
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies bound text (Swift's temporary C string does not outlive the call).
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}

@@ -1,0 +1,61 @@
+import Glibc
+
+/// Keeps the shared state of a workspace honest: the index agrees with the run dirs, no active record
+/// outlives its supervisor, no temp file of a dead writer lingers. Run when a workspace opens, before
+/// `list`/`counts` answer (active rows only) and on the periodic tick.
+struct WorkspaceRepair: Sendable {
+    let layout: WorkspaceLayout
+    let store: RunStore
+    let index: RunIndex
+    let check: InterruptionCheck
+
+    /// Makes the index list exactly the run dirs: records of dirs it lacks are read from run.json, rows of
+    /// dirs that are gone are dropped. A missing or rebuilt index is the same case with every dir lacking.
+    /// A dir without a readable run.json (a run being created this instant) is left for its creator.
+    func syncIndex() throws(CoreError) {
+        guard let names = PathOps.entries(layout.runsDir) else {
+            throw .workspace(path: layout.runsDir, reason: "cannot read the runs dir: \(errnoText())")
+        }
+        let onDisk = Set(names.filter(RunStore.isValidRunID))
+        let indexed = try index.allRunIDs()
+        var missing: [RunRecord] = []
+        for id in onDisk.subtracting(indexed).sorted() {
+            if let r = try? store.load(runID: id) { missing.append(r) }
+        }
+        index.upsert(missing)
+        // Only rows whose dir is really gone (not one created since the listing).
+        index.remove(runIDs: indexed.subtracting(onDisk).filter { !PathOps.isDirectory(layout.run($0).runDir) })
+    }
+
+    /// Brings the index's queued/running/validating rows up to date with their run.json and ends those whose
+    /// supervisor died. Returns the current records of the runs that are still active.
+    @discardableResult
+    func refreshActive() -> [RunRecord] {
+        guard let rows = try? index.activeRecords() else { return [] }
+        var active: [RunRecord] = []
+        for row in rows {
+            // A queued run with its queue entry is waiting: nothing can have changed without the entry going.
+            if row.status == .queued, PathOps.exists(layout.queueEntry(row.runID)) { active.append(row); continue }
+            let disk: RunRecord
+            do { disk = try store.load(runID: row.runID) } catch {
+                if !PathOps.isDirectory(layout.run(row.runID).runDir) { index.remove(runIDs: [row.runID]) }
+                continue
+            }
+            if disk != row { index.upsert(disk) }
+            let now = check.check(disk)
+            if !now.status.isTerminal { active.append(now) }
+        }
+        return active
+    }
+
+    /// Removes `AtomicFile` temp files (`<name>.tmp-<pid>-<random>`) in `dir` whose writer is dead. A live
+    /// writer's temp file is left alone: removing it would make its rename fail.
+    static func sweepTemporaries(in dir: String) {
+        for name in PathOps.entries(dir) ?? [] {
+            guard let r = name.firstRange(of: ".tmp-") else { continue }
+            let pidText = name[r.upperBound...].prefix { $0 != "-" }
+            guard let pid = Int32(pidText), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import JSON
+
+/// `metadata/backtest_metadata.json`: everything needed to say, weeks later, what produced a result.
+///
+/// Written pretty-printed when the run starts (`writeStart`) and completed when it ends (`writeEnd`), each
+/// time atomically (temp file + rename), so a reader never sees half a document. Member order is fixed and
+/// reads top-down: identity, interpreter and invocation, environment, host, code, data, then the outcome.
+public struct MetadataDocument: Sendable {
+    public var backtestID: String
+    /// When the run started (ISO 8601 UTC, ms).
+    public var timestamp: String
+    public var serverVersion: String
+    public var interpreter: InterpreterInfo?
+    /// The script as the user named it (relative to the scripts folder).
+    public var entryPoint: String
+    /// The full command line the script was started with.
+    public var argv: [String]
+    public var params: JSONValue
+    /// The variables the run added to the inherited environment; secret-looking values are redacted when
+    /// the document is built, whatever the caller passes.
+    public var envAdded: [String: String]
+    public var workingDirectory: String
+    public var host: HostInfo
+    public var git: GitInfo?
+    public var code: CodeCaptureResult?
+    public var inputs: [InputFile]
+    /// For a rerun, the run whose captured code and params it reuses.
+    public var rerunOf: String?
+    /// Set at the end of the run.
+    public var outcome: RunOutcome?
+
+    public init(backtestID: String, timestamp: String = ISOTimestamp.now(), serverVersion: String,
+                interpreter: InterpreterInfo?, entryPoint: String, argv: [String], params: JSONValue,
+                envAdded: [String: String], workingDirectory: String, host: HostInfo = .current(), git: GitInfo?,
+                code: CodeCaptureResult?, inputs: [InputFile], rerunOf: String? = nil, outcome: RunOutcome? = nil) {
+        self.backtestID = backtestID
+        self.timestamp = timestamp
+        self.serverVersion = serverVersion
+        self.interpreter = interpreter
+        self.entryPoint = entryPoint
+        self.argv = argv
+        self.params = params
+        self.envAdded = envAdded
+        self.workingDirectory = workingDirectory
+        self.host = host
+        self.git = git
+        self.code = code
+        self.inputs = inputs
+        self.rerunOf = rerunOf
+        self.outcome = outcome
+    }
+
+    /// `<runDir>/metadata/backtest_metadata.json`.
+    public static func path(runDir: String) -> String { runDir + "/metadata/backtest_metadata.json" }
+
+    /// The document as JSON. Environment names are sorted so that two runs' documents diff cleanly.
+    public func json() -> JSONValue {
+        var o = JSONObject()
+        o["backtest_id"] = .string(backtestID)
+        o["timestamp"] = .string(timestamp)
+        o["server_version"] = .string(serverVersion)
+        if let rerunOf { o["rerun_of"] = .string(rerunOf) }
+        o["interpreter"] = interpreter?.json() ?? .null
+        o["entry_point"] = .string(entryPoint)
+        o["argv"] = .from(argv)
+        o["params"] = params
+        var env = JSONObject()
+        let redacted = SecretRedaction.redact(envAdded)
+        for name in redacted.keys.sorted() { env[name] = .string(redacted[name]!) }
+        o["env_added"] = .object(env)
+        o["working_directory"] = .string(workingDirectory)
+        o["host"] = host.json()
+        o["git"] = git?.json() ?? .null
+        o["code"] = code?.json() ?? .null
+        o["inputs"] = .array(inputs.map { $0.json() })
+        if let outcome { for (k, v) in outcome.members { o[k] = v } }
+        return .object(o)
+    }
+
+    /// Writes the start document (creating `metadata/`).
+    public static func writeStart(_ document: MetadataDocument, runDir: String) throws {
+        let path = path(runDir: runDir)
+        try FileSystem.makeDirectories(PathText.parent(path))
+        try FileSystem.writeAtomically(JSONWriter.pretty(document.json()), to: path)
+    }
+
+    /// Completes the document written at start with the outcome. Reads the file back rather than needing the
+    /// start document in memory, so whoever finishes the run (its supervisor, or the process that finds it
+    /// interrupted) can do it. When the start document is missing or unreadable, the outcome is written
+    /// alone with `backtest_id`, so the end is still on record.
+    public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String) throws {
+        let path = path(runDir: runDir)
+        var o = JSONObject()
+        if let bytes = try? FileSystem.readFile(path, limit: 64 << 20), case .object(let existing)? = try? JSONParser.parse(bytes) {
+            o = existing
+        } else {
+            o["backtest_id"] = .string(backtestID)
+        }
+        for (k, v) in outcome.members { o[k] = v }
+        try FileSystem.makeDirectories(PathText.parent(path))
+        try FileSystem.writeAtomically(JSONWriter.pretty(.object(o)), to: path)
+    }
+
+    /// Reads a run's metadata document, for compare, report and rerun; nil when absent or unreadable.
+    public static func read(runDir: String) -> JSONValue? {
+        guard let bytes = try? FileSystem.readFile(path(runDir: runDir), limit: 64 << 20) else { return nil }
+        return try? JSONParser.parse(bytes)
+    }
+}

@@ -1,0 +1,110 @@
+@testable import BacktestCore
+import Glibc
+import JSON
+import Synchronization
+import XCTest
+
+/// The run lifecycle in-process (RunSupervisor, no signals installed, no inherited locks), to see when each
+/// hook is called, with what, and what its answers do to the record.
+final class SupervisorHooksTests: XCTestCase {
+    typealias S = SupervisorTestSupport
+
+    /// What the hooks saw, in order.
+    final class Journal: Sendable {
+        let events = Mutex<[String]>([])
+        func add(_ e: String) { events.withLock { $0.append(e) } }
+        var all: [String] { events.withLock { $0 } }
+    }
+
+    private func hooks(_ j: Journal, valid: Bool, errors: [String] = []) -> SupervisorHooks {
+        SupervisorHooks(
+            index: nil,
+            onStart: { r, _ in
+                j.add("onStart \(r.status.rawValue) pid=\(r.pid != nil)")
+                usleep(200_000)  // slow metadata capture: must not hold up the script or be skipped
+                j.add("onStart done")
+                return ["metadata: no git"]
+            },
+            validate: { r, _ in
+                j.add("validate \(r.status.rawValue) exit=\(r.exitCode.map(String.init) ?? "nil")")
+                return (valid, ["checked": .bool(true)], errors)
+            },
+            afterEnd: { r, _ in
+                j.add("afterEnd \(r.status.rawValue)")
+                return ["metadata: completion failed"]
+            })
+    }
+
+    /// Runs `run` in this process; `cancelFirst` puts a SIGTERM byte in the wake pipe before it starts.
+    private func supervise(_ run: S.Run, _ hooks: SupervisorHooks, _ j: Journal, cancelFirst: Bool = false) throws -> RunRecord {
+        var wake: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&wake), 0)
+        defer { close(wake[0]); close(wake[1]) }
+        _ = fcntl(wake[0], F_SETFL, O_NONBLOCK)
+        if cancelFirst { var b = UInt8(SIGTERM); _ = write(wake[1], &b, 1) }
+        let store = RunStore(layout: run.layout, index: nil)
+        let sup = RunSupervisor(paths: run.paths, layout: run.layout, makeHooks: { hooks }, diagnostics: SupervisorDiagnostics(runDir: run.paths.runDir),
+                                wakeFD: wake[0], releaseSlot: { j.add("releaseSlot") })
+        sup.run(record: try store.load(paths: run.paths), spec: try store.loadSpec(paths: run.paths))
+        return try store.load(paths: run.paths)
+    }
+
+    func testInvalidOutputsFailValidationAndHooksRunInOrder() throws {
+        let run = try S.makeRun(["/bin/sh", "-c", "echo ok"])
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: false, errors: ["e1", "e2", "e3", "e4"]), j)
+        XCTAssertEqual(rec.status, .failed)
+        XCTAssertEqual(rec.failure, .validation)
+        XCTAssertEqual(rec.exitCode, 0)
+        XCTAssertEqual(rec.errorMessage, "validation failed: e1; e2; e3")
+        XCTAssertEqual(rec.validation, ["checked": .bool(true)])
+        XCTAssertEqual(rec.warnings, ["metadata: no git", "metadata: completion failed"])
+        XCTAssertEqual(j.all, ["onStart running pid=true", "onStart done", "validate validating exit=0", "releaseSlot", "afterEnd failed"])
+        XCTAssertEqual(LogReader(paths: run.paths).lines(from: 0, limit: 5).map(\.text), ["ok"])
+    }
+
+    func testValidOutputsComplete() throws {
+        let run = try S.makeRun(["/bin/sh", "-c", "echo ok"])
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j)
+        XCTAssertEqual(rec.status, .completed)
+        XCTAssertNil(rec.failure)
+        XCTAssertNil(rec.errorMessage)
+    }
+
+    func testNonZeroExitIsValidatedButStaysAnExitCodeFailure() throws {
+        let run = try S.makeRun(["/bin/sh", "-c", "echo boom >&2; exit 4"])
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j)
+        XCTAssertEqual(rec.status, .failed)
+        XCTAssertEqual(rec.failure, .exitCode)
+        XCTAssertEqual(rec.exitCode, 4)
+        XCTAssertEqual(rec.errorMessage, "exited with code 4: boom")
+        XCTAssertEqual(rec.validation, ["checked": .bool(true)])
+        XCTAssertTrue(j.all.contains("validate validating exit=4"))
+    }
+
+    func testCancelBeforeSpawnStartsNothing() throws {
+        let run = try S.makeRun(["/bin/sh", "-c", "echo should-not-run"])
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j, cancelFirst: true)
+        XCTAssertEqual(rec.status, .cancelled)
+        XCTAssertNil(rec.pid)
+        XCTAssertEqual(j.all, ["releaseSlot", "afterEnd cancelled"])
+        XCTAssertEqual(LogReader(paths: run.paths).count(), 0)
+    }
+
+    func testSpawnErrorSkipsOnStartAndValidation() throws {
+        let run = try S.makeRun(["/nonexistent"])
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j)
+        XCTAssertEqual(rec.status, .failed)
+        XCTAssertEqual(rec.failure, .spawnError)
+        XCTAssertEqual(j.all, ["releaseSlot", "afterEnd failed"])
+    }
+}

@@ -1,0 +1,58 @@
+@testable import BacktestCore
+import Glibc
+import JSON
+import XCTest
+
+/// Temp workspaces for the workspace, scheduler, config and index tests. The real `backtest-rpc` binary
+/// (for supervisors) and `eventually` come from `SupervisorTestSupport`.
+enum WorkspaceTestSupport {
+    /// A fresh temp workspace root, with `config` written as backtest-rpc.json when given.
+    static func makeRoot(config: JSONValue? = nil) throws -> String {
+        var template = Array("/tmp/bt-ws-XXXXXX".utf8CString)
+        guard let root = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) })
+        else { throw XCTSkip("no temp dir") }
+        if let config { try AtomicFile.write(JSONWriter.encode(config), to: root + "/backtest-rpc.json") }
+        return root
+    }
+
+    /// Writes a script under `root` (parents created), executable when asked.
+    @discardableResult
+    static func writeScript(_ root: String, _ name: String, _ text: String, executable: Bool = false) throws -> String {
+        let path = root + "/" + name
+        _ = PathOps.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+        try AtomicFile.write(Array(text.utf8), to: path, mode: executable ? 0o755 : 0o644)
+        return path
+    }
+
+    /// Removes a temp workspace (after its runs ended).
+    static func remove(_ root: String) {
+        guard root.hasPrefix("/tmp/bt-ws-") else { return }
+        if case .success(let pid) = ProcessSpawner.spawn(executable: "/bin/rm", argv: ["rm", "-rf", root], environment: [:], cwd: "/") {
+            var st: Int32 = 0
+            waitpid(pid, &st, 0)
+        }
+    }
+
+    /// The error a throwing call threw, as a CoreError.
+    static func coreError<T>(_ body: () throws -> T) -> CoreError? {
+        do { _ = try body(); return nil } catch { return error as? CoreError }
+    }
+
+    /// A record as the supervisor would leave it, for index and list tests that need no process.
+    static func record(_ layout: WorkspaceLayout, id: String, status: RunStatus, script: String = "s.py",
+                       tags: [String] = [], createdAt: Int64) -> RunRecord {
+        let paths = layout.run(id)
+        var r = RunRecord(runID: id, script: script, status: status, createdAt: createdAt, runDir: paths.runDir,
+                          outputDir: paths.results)
+        r.tags = tags
+        if status.isTerminal { r.startedAt = createdAt + 10; r.completedAt = createdAt + 1000; r.exitCode = 0 }
+        return r
+    }
+
+    static let binary = SupervisorTestSupport.binary
+
+    @discardableResult
+    static func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+        SupervisorTestSupport.eventually(within: seconds, condition)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+import JSON
+import XCTest
+
+/// A temporary workspace with the shared fixture scripts copied in (`fixtures/scripts/...`, and
+/// `fixtures/make_outputs.py` that strategy_analyzer imports), plus helpers to look at its runs on disk the
+/// way a second client would.
+struct RunWorkspace {
+    let root: String
+
+    /// `../shared/fixtures` beside the repo root (the repo root is three levels above this file).
+    static let sharedFixtures: String = {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return repo.deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
+    }()
+
+    static let repoRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    init(config: JSONValue? = nil) throws {
+        guard FileManager.default.fileExists(atPath: Self.sharedFixtures + "/scripts/hang.py") else {
+            throw XCTSkip("../shared/fixtures is not beside the repo")
+        }
+        root = try ServerProcess.makeTemporaryDirectory(prefix: "bt-e2e")
+        try FileManager.default.copyItem(atPath: Self.sharedFixtures, toPath: root + "/fixtures")
+        if let config { try write("backtest-rpc.json", JSONWriter.string(config)) }
+    }
+
+    func write(_ name: String, _ text: String, executable: Bool = false) throws {
+        let path = root + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        if executable { chmod(path, 0o755) }
+    }
+
+    func server(_ extra: [String] = []) throws -> ServerProcess {
+        try ServerProcess(arguments: ["--workspace", root] + extra, workingDirectory: root)
+    }
+
+    func runDir(_ id: String) -> String { root + "/backtests/" + id }
+
+    /// run.json as a second client would read it.
+    func record(_ id: String) -> JSONValue? {
+        guard let data = FileManager.default.contents(atPath: runDir(id) + "/run.json") else { return nil }
+        return try? JSONParser.parse([UInt8](data))
+    }
+
+    /// Ids of the runs on disk, oldest first.
+    func runIDs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/backtests")) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    func fileExists(_ id: String, _ relative: String) -> Bool {
+        FileManager.default.fileExists(atPath: runDir(id) + "/" + relative)
+    }
+
+    func read(_ id: String, _ relative: String) -> String? {
+        try? String(contentsOfFile: runDir(id) + "/" + relative, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// Polls a condition until it holds or the deadline passes. For state that lives on disk or in the process
+/// table, where no event tells us it changed; the poll interval is short and the deadline generous.
+@discardableResult
+func eventually(within seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+func processAlive(_ pid: Int32) -> Bool {
+    guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+    // A zombie is dead for our purposes.
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
+}
+
+extension ServerProcess {
+    /// Submits a run and returns its id.
+    func startRun(_ script: String, params: JSONObject = [:], extra: JSONObject = [:]) throws -> String {
+        var p: JSONObject = ["script": .string(script), "params": .object(params)]
+        for (k, v) in extra { p[k] = v }
+        let r = try result("run", .object(p))
+        guard let id = r["run_id"].stringValue else { throw Failure(description: "run gave no run_id: \(r)") }
+        return id
+    }
+
+    /// Waits for the `run/status` notification that says `run_id` reached `status`.
+    @discardableResult
+    func waitForStatus(_ runID: String, _ status: String, timeout: Double = 30) throws -> JSONValue {
+        try waitForNotification("run/status", timeout: timeout) {
+            $0["params"]["run_id"] == .string(runID) && $0["params"]["status"] == .string(status)
+        }
+    }
+
+    /// The statuses announced for a run so far, in order.
+    func statuses(_ runID: String) -> [String] {
+        notifications(matching: "run/status").filter { $0["params"]["run_id"] == .string(runID) }
+            .compactMap { $0["params"]["status"].stringValue }
+    }
+
+    /// Every log line text delivered for a run so far, in order.
+    func logTexts(_ runID: String) -> [String] {
+        notifications(matching: "run/log").filter { $0["params"]["run_id"] == .string(runID) }
+            .flatMap { $0["params"]["lines"].arrayValue ?? [] }.compactMap { $0["text"].stringValue }
+    }
+}

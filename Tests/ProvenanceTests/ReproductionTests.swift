@@ -1,0 +1,47 @@
+import XCTest
+
+@testable import Provenance
+
+final class ReproductionTests: XCTestCase {
+    func testIdenticalAndDiffering() {
+        let a = [CapturedFile(path: "pnl.csv", size: 3, sha256: "aa"), CapturedFile(path: "trades.csv", size: 4, sha256: "bb"),
+                 CapturedFile(path: "old.txt", size: 1, sha256: "cc")]
+        XCTAssertTrue(Reproduction.compare(original: a, rerun: a).identical)
+        let b = [CapturedFile(path: "trades.csv", size: 4, sha256: "bb"), CapturedFile(path: "pnl.csv", size: 3, sha256: "a0"),
+                 CapturedFile(path: "new.txt", size: 1, sha256: "dd")]
+        let check = Reproduction.compare(original: a, rerun: b)
+        XCTAssertFalse(check.identical)
+        XCTAssertEqual(check.differing, ["pnl.csv"])
+        XCTAssertEqual(check.onlyInOriginal, ["old.txt"])
+        XCTAssertEqual(check.onlyInRerun, ["new.txt"])
+        XCTAssertEqual(check.json()["differing"], ["pnl.csv"])
+    }
+
+    func testResultHashesRecursiveSortedWithoutReports() {
+        let dir = TestSupport.makeTempDir(self)
+        TestSupport.write("b", to: dir + "/b.csv")
+        TestSupport.write("a", to: dir + "/a.csv")
+        TestSupport.write("n", to: dir + "/sub/n.txt")
+        TestSupport.write("<html></html>", to: dir + "/reports/report.html")
+        let files = ResultHashes.hashAll(resultsDir: dir)
+        XCTAssertEqual(files.map(\.path), ["a.csv", "b.csv", "sub/n.txt"])
+        XCTAssertEqual(files[0].sha256, "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb")  // sha256("a")
+    }
+
+    /// The full round trip: two runs of a deterministic script hash the same; a run that writes the clock
+    /// differs in exactly that file.
+    func testRerunsOfDeterministicAndClockScripts() {
+        let dir = TestSupport.makeTempDir(self)
+        TestSupport.write("import sys, time\nopen(sys.argv[1] + '/fixed.csv', 'w').write('a,b\\n1,2\\n')\n"
+                          + "if len(sys.argv) > 2: open(sys.argv[1] + '/clock.txt', 'w').write(repr(time.time_ns()))\n",
+                          to: dir + "/s.py")
+        func run(_ name: String, clock: Bool) -> [CapturedFile] {
+            TestSupport.sh("mkdir -p '\(dir)/\(name)' && python3 '\(dir)/s.py' '\(dir)/\(name)' \(clock ? "clock" : "")")
+            return ResultHashes.hashAll(resultsDir: dir + "/" + name)
+        }
+        XCTAssertTrue(Reproduction.compare(original: run("a", clock: false), rerun: run("b", clock: false)).identical)
+        let check = Reproduction.compare(original: run("c", clock: true), rerun: run("d", clock: true))
+        XCTAssertFalse(check.identical)
+        XCTAssertEqual(check.differing, ["clock.txt"])
+    }
+}

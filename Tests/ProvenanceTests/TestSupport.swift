@@ -1,0 +1,51 @@
+import Glibc
+import XCTest
+
+@testable import Provenance
+
+/// Helpers shared by the provenance tests: temp folders, files, commands, the fixtures folder.
+enum TestSupport {
+    /// A fresh temp folder, removed when the test ends.
+    static func makeTempDir(_ test: XCTestCase, _ label: String = "prov") -> String {
+        var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        test.addTeardownBlock { _ = CommandRunner.run("rm", ["-rf", dir]) }
+        return dir
+    }
+
+    static func write(_ text: String, to path: String) {
+        try! FileSystem.makeDirectories(PathText.parent(path))
+        try! FileSystem.writeAtomically(Array(text.utf8), to: path)
+    }
+
+    static func read(_ path: String) -> String? {
+        (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Runs a command and fails the test unless it exits 0; returns its stdout.
+    @discardableResult
+    static func sh(_ command: String, in dir: String? = nil, file: StaticString = #filePath, line: UInt = #line) -> String {
+        guard let out = CommandRunner.run("/bin/sh", ["-c", command], directory: dir, mergeStderr: true, timeout: 120) else {
+            XCTFail("could not start: \(command)", file: file, line: line)
+            return ""
+        }
+        XCTAssertEqual(out.status, 0, "\(command): \(out.text)", file: file, line: line)
+        return out.text
+    }
+
+    /// The shared fixtures folder: $FIXTURES_ROOT, else `../shared/fixtures` beside the repository.
+    static var fixtures: String {
+        if let env = getenv("FIXTURES_ROOT") { return String(cString: env) }
+        // realpath: the test sources may be reached through a symlinked folder.
+        let here = realpath("\(#filePath)", nil).map { p in defer { free(p) }; return String(cString: p) } ?? "\(#filePath)"
+        let repo = PathText.parent(PathText.parent(PathText.parent(here)))
+        return PathText.normalize(repo + "/../shared/fixtures")
+    }
+
+    /// A copy of the multifile strategy in a temp folder (the fixtures themselves are never written to).
+    static func multifileCopy(_ test: XCTestCase) -> String {
+        let root = makeTempDir(test, "multifile")
+        sh("cp -R '\(fixtures)/scripts/multifile' '\(root)/strategy'")
+        return root + "/strategy"
+    }
+}

@@ -1,0 +1,168 @@
+-- Headless test of the plugin against the real server:
+--   BACKTEST_RPC_BIN=/path/to/backtest-rpc nvim --headless -u NONE -c 'luafile clients/nvim/tests/run_test.lua'
+-- Exits 0 when every case passes, 1 otherwise; prints "N passed, M failed" on stdout.
+
+local function out(s) io.stdout:write(s .. "\n") end
+
+local this = debug.getinfo(1, "S").source:sub(2)
+local plugin_dir = vim.fn.fnamemodify(this, ":p:h:h")
+local repo = vim.fn.fnamemodify(plugin_dir, ":h:h")
+local fixtures = repo .. "/../shared/fixtures"
+
+vim.opt.runtimepath:prepend(plugin_dir)
+vim.cmd("runtime plugin/backtest_rpc.lua")
+local bt = require("backtest_rpc")
+
+local bin = vim.env.BACKTEST_RPC_BIN or (repo .. "/.build/debug/backtest-rpc")
+if vim.fn.executable(bin) ~= 1 then
+  out("no server binary at " .. bin)
+  out("0 passed, 1 failed")
+  vim.cmd("cquit 1")
+end
+
+-- A workspace with the fixture strategies under scripts/ (they import ../make_outputs.py).
+local ws = vim.fn.tempname() .. "-nvim-ws"
+vim.fn.mkdir(ws .. "/scripts", "p")
+vim.fn.system({ "cp", fixtures .. "/make_outputs.py", ws .. "/" })
+vim.fn.system({ "sh", "-c", "cp '" .. fixtures .. "'/scripts/*.py '" .. repo ..
+  "'/clients/python/tests/scripts/*.py '" .. ws .. "/scripts/'" })
+bt.setup({ cmd = { bin }, workspace = ws, split = "split" })
+
+-- Capture notifications instead of showing them.
+local notes = {}
+vim.notify = function(msg, level) table.insert(notes, { msg = msg, level = level }) end
+
+local function wait_for(what, pred, ms)
+  if not vim.wait(ms or 60000, pred, 20) then error("timed out waiting for " .. what, 2) end
+end
+
+local function buf_lines(buf) return vim.api.nvim_buf_get_lines(buf, 0, -1, false) end
+
+local function contains(lines, pat)
+  for _, l in ipairs(lines) do if l:find(pat, 1, true) then return true end end
+  return false
+end
+
+local function noted(pat)
+  for _, n in ipairs(notes) do if n.msg:find(pat, 1, true) then return true end end
+  return false
+end
+
+local cases = {}
+local function case(name, fn) table.insert(cases, { name = name, fn = fn }) end
+
+local function run_cmd(cmdline)
+  local before = bt._state.last_run
+  vim.cmd(cmdline)
+  wait_for("run to start", function() return bt._state.last_run ~= before end, 20000)
+  return bt._state.last_run
+end
+
+case("BacktestRun fills a log buffer live and notifies status", function()
+  local id = run_cmd("BacktestRun scripts/strategy_analyzer.py start_date=2024-01-01 end_date=2024-01-31 trades=40 sleep=0.5")
+  local r = bt._state.runs[id]
+  assert(vim.api.nvim_get_current_buf() == r.buf, "the log buffer is shown")
+  assert(vim.api.nvim_buf_get_name(r.buf):find("backtest://" .. id, 1, true), "buffer named after the run")
+  -- Lines arrive while the run is still going (it sleeps 0.5 s over 23 days).
+  wait_for("first lines", function() return contains(buf_lines(r.buf), "Starting backtest") end)
+  local running_seen = r.status == "running"
+  wait_for("completed", function() return r.status == "completed" end)
+  assert(running_seen or noted("running"), "saw it running")
+  local lines = buf_lines(r.buf)
+  assert(contains(lines, "Processing day 23/23 (2024-01-31)"), "last progress line in buffer")
+  assert(contains(lines, "Backtest complete"), "final line in buffer")
+  assert(noted("run " .. id .. ": completed"), "completion notified")
+end)
+
+case("validation errors go to the quickfix list with file and line", function()
+  local id = run_cmd("BacktestRun scripts/defective.py defect=null_pnl")
+  local r = bt._state.runs[id]
+  wait_for("failed", function() return r.status ~= nil and r.status ~= "queued" and r.status ~= "running"
+    and r.status ~= "validating" end)
+  assert(r.status == "failed", "status " .. tostring(r.status))
+  wait_for("quickfix", function() return #vim.fn.getqflist() > 0 end, 10000)
+  local found = false
+  for _, it in ipairs(vim.fn.getqflist()) do
+    local name = vim.fn.bufname(it.bufnr)
+    if name:match("trades%.csv$") and it.lnum > 1 then found = true end
+  end
+  assert(found, "a trades.csv entry with a line: " .. vim.inspect(vim.fn.getqflist()))
+  assert(noted("failed"), "failure notified")
+end)
+
+case("BacktestValidate fills the quickfix list from the validate method", function()
+  vim.fn.setqflist({}, "r")
+  local id = run_cmd("BacktestRun scripts/crash.py partial")
+  local r = bt._state.runs[id]
+  wait_for("failed", function() return r.status == "failed" end)
+  vim.fn.setqflist({}, "r")
+  local done = false
+  bt.validate(id, function() done = true end)
+  wait_for("validate", function() return done end, 20000)
+  local files = {}
+  for _, it in ipairs(vim.fn.getqflist()) do files[vim.fn.fnamemodify(vim.fn.bufname(it.bufnr), ":t")] = true end
+  assert(files["summary.csv"] and files["pnl.csv"], "missing files listed: " .. vim.inspect(files))
+end)
+
+case("BacktestCancel cancels the run of the current log buffer", function()
+  local id = run_cmd("BacktestRun scripts/hang.py")
+  local r = bt._state.runs[id]
+  wait_for("hanging", function() return contains(buf_lines(r.buf), "hanging") end)
+  vim.cmd("BacktestCancel")
+  wait_for("cancelled", function() return r.status == "cancelled" end, 30000)
+  assert(noted("run " .. id .. ": cancelled"), "cancel notified")
+end)
+
+case("BacktestList lists runs and <CR> opens one's log", function()
+  local crash_id
+  for id, r in pairs(bt._state.runs) do
+    if r.buf and contains(buf_lines(r.buf), "crash.py") then crash_id = id end
+  end
+  assert(crash_id, "have a crash run")
+  local listed
+  bt.list(function(buf) listed = buf end)
+  wait_for("list", function() return listed ~= nil end, 20000)
+  local lines = buf_lines(listed)
+  assert(lines[1]:match("^run_id"), "header")
+  local row
+  for i, l in ipairs(lines) do if l:find(crash_id, 1, true) then row = i end end
+  assert(row, "crash run listed")
+  assert(lines[row]:find("failed", 1, true), "with its status")
+  -- Forget the run's buffer, as if it had been started by another client, then open it from the list.
+  vim.api.nvim_buf_delete(bt._state.runs[crash_id].buf, { force = true })
+  bt._state.runs[crash_id] = nil
+  vim.api.nvim_set_current_buf(listed)
+  vim.api.nvim_win_set_cursor(0, { row, 0 })
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<CR>", true, false, true), "x", false)
+  wait_for("log opened", function()
+    local r = bt._state.runs[crash_id]
+    return r and r.buf and contains(buf_lines(r.buf), "ERROR: simulated failure")
+  end, 20000)
+  assert(contains(buf_lines(bt._state.runs[crash_id].buf), "Processing day 1/10"), "whole log")
+end)
+
+case("an unknown script is reported", function()
+  notes = {}
+  bt.run("scripts/nope.py", {})
+  wait_for("error", function() return noted("nope.py") end, 20000)
+  assert(notes[1].level == vim.log.levels.ERROR)
+end)
+
+local passed, failed = 0, 0
+for _, c in ipairs(cases) do
+  local ok, err = pcall(c.fn)
+  if ok then
+    passed = passed + 1
+    out("ok   " .. c.name)
+  else
+    failed = failed + 1
+    out("FAIL " .. c.name .. ": " .. tostring(err))
+  end
+end
+if failed > 0 and #bt._state.stderr > 0 then
+  out("server stderr:\n  " .. table.concat(bt._state.stderr, "\n  "))
+end
+out(string.format("nvim: %d passed, %d failed", passed, failed))
+vim.fn.system({ "rm", "-rf", ws })
+if failed > 0 then vim.cmd("cquit 1") end
+vim.cmd("qall!")

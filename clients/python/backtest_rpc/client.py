@@ -1,0 +1,292 @@
+"""Client: starts a backtest-rpc server for a workspace and offers every method as a plain call."""
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import threading
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+from .errors import ConnectionLost, ServerNotFound
+from .handle import RunHandle, parse_csv
+from .transport import Connection
+from .types import (CompareTable, Health, LogPage, ReadChunk, Report, ResultFiles, RunList, RunRecord,
+                    RunStarted, ServerInfo, Subscription, TERMINAL_STATUSES, ValidationReport)
+
+__all__ = ["Client", "find_server"]
+
+Listener = Callable[[str, Dict[str, Any]], None]
+
+
+def find_server(command: Optional[Sequence[str]] = None) -> List[str]:
+    """The command that starts the server: ``command`` if given, else $BACKTEST_RPC_BIN, else
+    ``backtest-rpc`` on PATH."""
+    if command:
+        return [command] if isinstance(command, str) else list(command)
+    env_bin = os.environ.get("BACKTEST_RPC_BIN")
+    if env_bin:
+        return [env_bin]
+    found = shutil.which("backtest-rpc")
+    if found:
+        return [found]
+    raise ServerNotFound("backtest-rpc not found: put it on PATH, set BACKTEST_RPC_BIN, or pass command=[...]")
+
+
+def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+class Client:
+    """One server process serving one workspace, usable from any thread.
+
+    >>> with Client("/path/to/workspace") as c:
+    ...     run = c.run("strategy.py", {"capital": 1_000_000})
+    ...     record = run.wait()
+    ...     trades = run.read_csv("trades.csv")
+
+    ``command`` replaces the server command (a list, or a path); ``--workspace`` is added when
+    ``workspace`` is given. ``timeout`` is the default seconds to wait for any answer (None: forever).
+    """
+
+    def __init__(self, workspace: Optional[Union[str, os.PathLike]] = None,
+                 command: Optional[Sequence[str]] = None, *, env: Optional[Dict[str, str]] = None,
+                 server_args: Iterable[str] = (), initialize: bool = True, timeout: Optional[float] = 120.0,
+                 client_name: str = "backtest_rpc-python"):
+        self.workspace = os.path.abspath(os.fspath(workspace)) if workspace is not None else None
+        argv = find_server(command)
+        if self.workspace is not None and "--workspace" not in argv:
+            argv += ["--workspace", self.workspace]
+        argv += list(server_args)
+        self.timeout = timeout
+        self._handles: Dict[str, List[RunHandle]] = {}
+        self._handles_lock = threading.Lock()
+        self._listeners: List[Listener] = []
+        self._closed = False
+        self.conn = Connection(argv, env=env, on_notification=self._on_notification)
+        self.server_info: Optional[ServerInfo] = None
+        if initialize:
+            self.server_info = self.initialize(client_name)
+
+    # ---- plumbing --------------------------------------------------------------------------------------
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def call(self, method: str, params: Optional[Dict[str, Any]] = None, *, timeout: Optional[float] = -1.0,
+             hook: Optional[Callable[[Any], None]] = None) -> Any:
+        """Any method by name; the raw JSON result. Raises an RPCError subclass on an error answer."""
+        return self.conn.call(method, params, self.timeout if timeout == -1.0 else timeout, hook)
+
+    def notify(self, method: str, params: Optional[Dict[str, Any]] = None) -> None:
+        self.conn.notify(method, params)
+
+    def on_notification(self, listener: Listener) -> Callable[[], None]:
+        """Calls ``listener(method, params)`` for every notification (on the reader thread: keep it quick).
+        Returns a function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _on_notification(self, method: str, params: Dict[str, Any]) -> None:
+        if method == "$/connectionLost":
+            lost = ConnectionLost("backtest-rpc server exited"
+                                  + (f" (exit code {params.get('returncode')})" if params.get("returncode")
+                                     is not None else ""), params.get("returncode"), self.conn.stderr_tail())
+            with self._handles_lock:
+                handles = [h for hs in self._handles.values() for h in hs]
+            for h in handles:
+                h._connection_lost(lost)
+        else:
+            run_id = params.get("run_id")
+            with self._handles_lock:
+                handles = list(self._handles.get(run_id, ())) if isinstance(run_id, str) else []
+                if method == "run/status" and params.get("status") in TERMINAL_STATUSES:
+                    self._handles.pop(run_id, None)
+            for h in handles:
+                h._deliver(method, params)
+        for listener in list(self._listeners):
+            listener(method, params)
+
+    def _register(self, handle: RunHandle) -> RunHandle:
+        with self._handles_lock:
+            self._handles.setdefault(handle.run_id, []).append(handle)
+        return handle
+
+    # ---- lifecycle -------------------------------------------------------------------------------------
+
+    def initialize(self, client_name: str = "backtest_rpc-python") -> ServerInfo:
+        """Done for you by the constructor; tells the server who we are and where the workspace is."""
+        from . import __version__
+        params: Dict[str, Any] = {"processId": os.getpid(),
+                                  "clientInfo": {"name": client_name, "version": __version__}}
+        if self.workspace is not None:
+            params["rootPath"] = self.workspace
+            params["rootUri"] = "file://" + self.workspace
+        info = ServerInfo.from_json(self.call("initialize", params))
+        try:
+            self.notify("initialized", {})
+        except ConnectionLost:
+            pass
+        return info
+
+    def shutdown(self) -> None:
+        """Sends ``shutdown`` (later requests would get ShuttingDown). Prefer :meth:`close`."""
+        self.call("shutdown", None, timeout=10)
+
+    def close(self, wait_for_runs: bool = False, timeout: float = 10.0) -> Optional[int]:
+        """Ends the session and the server process. Runs go on (they live apart from the server) unless
+        ``wait_for_runs``: then stdin is closed and the server waits for the runs it started (until
+        ``timeout``; None = no limit) before it exits. Returns the server's exit code."""
+        if self._closed:
+            return self.conn.proc.returncode
+        self._closed = True
+        if self.conn.alive:
+            if wait_for_runs:
+                self.conn.close_stdin()
+                rc = self.conn.wait(timeout)
+                if rc is not None:
+                    return rc
+            else:
+                try:
+                    self.call("shutdown", None, timeout=5)
+                    self.notify("exit")
+                except Exception:
+                    pass
+                self.conn.close_stdin()
+                rc = self.conn.wait(timeout)
+                if rc is not None:
+                    return rc
+        self.conn.close_stdin()
+        self.conn.kill()
+        return self.conn.proc.returncode
+
+    @property
+    def alive(self) -> bool:
+        return self.conn.alive
+
+    def health(self) -> Health:
+        return Health.from_json(self.call("health"))
+
+    def discover(self) -> Dict[str, Any]:
+        """The server's OpenRPC document."""
+        return self.call("rpc.discover")
+
+    # ---- runs ------------------------------------------------------------------------------------------
+
+    def run(self, script: str, params: Optional[Dict[str, Any]] = None, *, args: Optional[List[str]] = None,
+            env: Optional[Dict[str, str]] = None, timeout_s: Optional[float] = None,
+            tags: Optional[List[str]] = None, note: Optional[str] = None, profile: Optional[str] = None,
+            inputs: Optional[List[str]] = None, on_event: Optional[Callable[[Any], None]] = None) -> RunHandle:
+        """Starts ``script`` (relative to the workspace's scripts dir) and returns its handle at once.
+
+        ``params`` become ``--key value`` arguments (True → bare flag, False/None → omitted).
+        ``on_event`` is called with each of the run's notifications from the first one on (reader thread)."""
+        req = _drop_none({"script": script, "params": params, "args": args, "env": env,
+                          "timeout_s": timeout_s, "tags": tags, "note": note, "profile": profile,
+                          "inputs": inputs})
+        return self._start("run", req, on_event)
+
+    def rerun(self, run_id: str) -> RunHandle:
+        """Runs a finished run again with the same script and params; a handle of the new run."""
+        return self._start("rerun", {"run_id": run_id})
+
+    def _start(self, method: str, params: Dict[str, Any],
+               on_event: Optional[Callable[[Any], None]] = None) -> RunHandle:
+        box: Dict[str, RunHandle] = {}
+
+        def register(result: Any) -> None:
+            # Runs on the reader thread before the next frame is read, so no notification of the new run
+            # can arrive before its handle exists.
+            started = RunStarted.from_json(result)
+            box["h"] = self._register(RunHandle(self, started.run_id, run_dir=started.run_dir,
+                                                output_dir=started.output_dir, status=started.status))
+            if on_event is not None:
+                box["h"].on_event(on_event)
+        self.call(method, params, hook=register)
+        return box["h"]
+
+    def follow(self, run_id: str) -> RunHandle:
+        """A handle of an existing run (started by anyone): subscribes to it; its ``events()`` start with
+        the lines already written. Works for finished runs too (the final status is the record's)."""
+        handle = self._register(RunHandle(self, run_id, backlog=True))
+        self.subscribe(run_id)
+        record = self.status(run_id)
+        handle.run_dir, handle.output_dir = record.run_dir, record.output_dir
+        if record.status in TERMINAL_STATUSES:
+            # No notification will come for a run that has already ended: take the end from the record.
+            handle._deliver("run/status", {"run_id": run_id, "status": record.status, "previous": None,
+                                           "at": record.completed_at, "exit_code": record.exit_code,
+                                           "failure": record.failure, "error_message": record.error_message})
+            with self._handles_lock:
+                self._handles.pop(run_id, None)
+        elif handle.status == "queued" and record.status != "queued":
+            handle._status = record.status
+        return handle
+
+    def status(self, run_id: str) -> RunRecord:
+        return RunRecord.from_json(self.call("status", {"run_id": run_id}))
+
+    def logs(self, run_id: str, *, tail: Optional[int] = None, after_seq: Optional[int] = None,
+             limit: Optional[int] = None, stream: Optional[str] = None) -> LogPage:
+        return LogPage.from_json(self.call("logs", _drop_none(
+            {"run_id": run_id, "tail": tail, "after_seq": after_seq, "limit": limit, "stream": stream})))
+
+    def list(self, *, status: Optional[Union[str, List[str]]] = None, script: Optional[str] = None,
+             tag: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
+             limit: Optional[int] = None, offset: Optional[int] = None, order: Optional[str] = None) -> RunList:
+        return RunList.from_json(self.call("list", _drop_none(
+            {"status": status, "script": script, "tag": tag, "since": since, "until": until,
+             "limit": limit, "offset": offset, "order": order})))
+
+    def cancel(self, run_id: str) -> RunRecord:
+        """Cancels a queued or running run (RunFinished if it has ended)."""
+        return RunRecord.from_json(self.call("cancel", {"run_id": run_id}))
+
+    def subscribe(self, run_id: Optional[str] = None, all: bool = False) -> Subscription:
+        return Subscription.from_json(self.call("subscribe", {"all": True} if all else {"run_id": run_id}))
+
+    def unsubscribe(self, run_id: Optional[str] = None, all: bool = False) -> Subscription:
+        return Subscription.from_json(self.call("unsubscribe", {"all": True} if all else {"run_id": run_id}))
+
+    # ---- results ---------------------------------------------------------------------------------------
+
+    def validate(self, run_id: str, profile: Optional[str] = None) -> ValidationReport:
+        return ValidationReport.from_json(self.call("validate", _drop_none({"run_id": run_id,
+                                                                             "profile": profile})))
+
+    def results(self, run_id: str) -> ResultFiles:
+        return ResultFiles.from_json(self.call("results", {"run_id": run_id}))
+
+    def read(self, run_id: str, path: str, *, offset: Optional[int] = None, length: Optional[int] = None,
+             encoding: Optional[str] = None) -> ReadChunk:
+        """One chunk of a result file, as the server sends it. :meth:`read_file` gives the whole file."""
+        return ReadChunk.from_json(self.call("read", _drop_none(
+            {"run_id": run_id, "path": path, "offset": offset, "length": length, "encoding": encoding})))
+
+    def read_file(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> bytes:
+        """A whole result file's bytes, read in chunks of at most ``chunk_size`` (server default 1 MiB)."""
+        parts: List[bytes] = []
+        offset = 0
+        while True:
+            chunk = self.read(run_id, path, offset=offset, length=chunk_size, encoding="base64")
+            data = base64.b64decode(chunk.data) if chunk.encoding == "base64" else chunk.data.encode("utf-8")
+            parts.append(data)
+            offset += len(data)
+            if chunk.eof or not data:
+                return b"".join(parts)
+
+    def read_csv(self, run_id: str, path: str):
+        """A result CSV: a pandas DataFrame when pandas is importable, else a list of dicts."""
+        return parse_csv(self.read_file(run_id, path))
+
+    def compare(self, run_ids: Optional[List[str]] = None, *, format: Optional[str] = None,
+                **filters: Any) -> CompareTable:
+        """A table comparing runs: by ids, or by the filters of :meth:`list`."""
+        params = _drop_none(dict(filters, run_ids=run_ids, format=format))
+        return CompareTable.from_json(self.call("compare", params))
+
+    def report(self, run_id: str) -> Report:
+        return Report.from_json(self.call("report", {"run_id": run_id}))
+

@@ -1,0 +1,106 @@
+"""``%backtest`` through a real Jupyter kernel (ipykernel started by jupyter_client), checked on the
+iopub messages a notebook front end would render."""
+import os
+import time
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+pytest.importorskip("ipykernel")
+
+
+def execute(kc, code, timeout=90):
+    """Runs ``code``; returns (iopub messages of it, the execute reply)."""
+    msg_id = kc.execute(code)
+    msgs = []
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        msgs.append(msg)
+    reply = kc.get_shell_msg(timeout=10)
+    return msgs, reply
+
+
+def streams(msgs, name="stdout"):
+    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == name)
+
+
+def displays(msgs, mime):
+    return [m["content"]["data"][mime] for m in msgs
+            if m["msg_type"] in ("display_data", "update_display_data", "execute_result")
+            and mime in m["content"]["data"]]
+
+
+@pytest.fixture
+def kernel(server_bin, workspace):
+    from jupyter_client import KernelManager
+    km = KernelManager(kernel_name="python3")
+    env = dict(os.environ, BACKTEST_RPC_BIN=server_bin)
+    km.start_kernel(cwd=str(workspace), env=env)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    yield km, kc
+    kc.stop_channels()
+    if km.is_alive():
+        km.shutdown_kernel(now=True)
+
+
+def test_backtest_magic_in_a_kernel(kernel, workspace):
+    km, kc = kernel
+    msgs, reply = execute(kc, "%load_ext backtest_rpc.ipython")
+    assert reply["content"]["status"] == "ok", msgs
+
+    msgs, reply = execute(kc, "%backtest run scripts/strategy_analyzer.py start_date=2024-01-01 "
+                              "end_date=2024-01-31 trades=40")
+    assert reply["content"]["status"] == "ok"
+    out = streams(msgs)
+    assert "Starting backtest" in out and "Processing day 23/23" in out, out + streams(msgs, "stderr")
+    # The log arrived as it ran, in several stream messages, not as one block at the end.
+    assert sum(1 for m in msgs if m["msg_type"] == "stream") >= 2
+    html = displays(msgs, "text/html")
+    assert any("<progress" in h for h in html)  # the live progress bar
+    assert any("total_pnl" in h and "<table" in h for h in html), html  # summary.csv as a table
+    svgs = displays(msgs, "image/svg+xml")
+    assert svgs and "<polyline" in svgs[-1]  # the equity curve
+
+    msgs, _ = execute(kc, "print(_backtest.run_id)")
+    run_id = streams(msgs).strip()
+    assert run_id
+
+    msgs, _ = execute(kc, "%backtest list")
+    assert any(run_id in h and "completed" in h for h in displays(msgs, "text/html"))
+    msgs, _ = execute(kc, f"%backtest status {run_id}")
+    assert any("strategy_analyzer.py" in h for h in displays(msgs, "text/html"))
+
+    # One server per kernel: a second magic reuses it.
+    msgs, _ = execute(kc, "import backtest_rpc.ipython as _m; print(_m._client.conn.proc.pid)")
+    pid = int(streams(msgs).strip())
+    msgs, _ = execute(kc, "%backtest run scripts/crash.py")
+    assert "ERROR: simulated failure" in streams(msgs)
+    assert any("failed" in h for h in displays(msgs, "text/html"))
+    msgs, _ = execute(kc, "print(_m._client.conn.proc.pid)")
+    assert int(streams(msgs).strip()) == pid
+
+    msgs, _ = execute(kc, f"%backtest compare {run_id} {run_id}")
+    if "method not found" not in streams(msgs, "stderr"):
+        assert any(run_id in h for h in displays(msgs, "text/html")), streams(msgs, "stderr")
+
+    # Closed with the kernel.
+    km.shutdown_kernel(now=False)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,126 @@
+"""Transport cases the real server cannot easily be made to produce, against tests/fake_server.py:
+out-of-order answers to many threads, dropped log lines filled from ``logs``, a server that dies while
+requests wait, and a request from the server."""
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import backtest_rpc
+from backtest_rpc import Client, ConnectionLost, LogEvent, RunNotFound, StatusEvent
+
+FAKE = [sys.executable, str(Path(__file__).with_name("fake_server.py"))]
+
+
+@pytest.fixture
+def fake():
+    c = Client(command=FAKE, timeout=10)
+    yield c
+    c.close()
+
+
+def test_initialize_and_typed_result_keeps_unknown_fields(fake):
+    assert fake.server_info.serverInfo["name"] == "fake"
+    h = fake.health()
+    assert isinstance(h, backtest_rpc.Health) and h.max_parallel == 2
+    assert h.extra == {"fake_extra": 1}
+
+
+def test_answers_out_of_order_reach_their_callers_from_many_threads(fake):
+    # Later requests are answered first (shorter delays), so a client that matched answers by order
+    # instead of by id would hand threads each other's results.
+    results, errors = {}, []
+
+    def worker(i):
+        try:
+            results[i] = fake.call("echo", {"value": i, "delay": (20 - i) * 0.01})["value"]
+        except Exception as exc:  # pragma: no cover - shown by the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not errors
+    assert results == {i: i for i in range(20)}
+
+
+def test_error_answer_becomes_subclass_with_code_and_data(fake):
+    with pytest.raises(RunNotFound) as info:
+        fake.status("nope")
+    assert info.value.code == 2001 and info.value.data == {"run_id": "nope"}
+    assert isinstance(info.value, backtest_rpc.RPCError)
+
+
+def test_notifications_right_after_the_answer_are_not_lost(fake):
+    # The fake writes run/status and all log lines immediately after the run answer.
+    handle = fake.run("fake.py", {"lines": 25})
+    events = list(handle.events(timeout=5))
+    statuses = [e.status for e in events if isinstance(e, StatusEvent)]
+    assert statuses == ["queued", "running", "validating", "completed"]
+    assert [ln.text for e in events if isinstance(e, LogEvent) for ln in e.lines] == [f"line {i}" for i in range(25)]
+
+
+def test_dropped_lines_are_filled_in_order(fake):
+    handle = fake.run("fake.py", {"lines": 60, "drop_from": 12, "drop_count": 17})
+    seqs = [ln.seq for ln in handle.lines(timeout=5)]
+    assert seqs == list(range(60))
+
+
+def test_dropped_lines_at_the_end_are_filled_before_final_status(fake):
+    handle = fake.run("fake.py", {"lines": 30, "drop_from": 25, "drop_count": 5})
+    seqs = [ln.seq for ln in handle.lines(timeout=5)]
+    assert seqs == list(range(30))
+    assert handle.final.status == "completed"
+
+
+def test_per_run_callback_gets_every_event_from_the_first(fake):
+    seen = []
+    handle = fake.run("fake.py", {"lines": 12}, on_event=seen.append)
+    handle.wait(timeout=5)
+    assert [e.status for e in seen if isinstance(e, StatusEvent)] == ["queued", "running", "validating",
+                                                                       "completed"]
+    assert sum(len(e.lines) for e in seen if isinstance(e, LogEvent)) == 12
+
+
+def test_wait_reports_progress_to_a_callback(fake):
+    seen = []
+    handle = fake.run("fake.py", {"lines": 40})
+    handle.wait(timeout=5, progress=seen.append)
+    assert seen and isinstance(seen[-1], StatusEvent) and seen[-1].status == "completed"
+
+
+def test_server_death_fails_waiting_calls_with_its_stderr(fake):
+    with pytest.raises(ConnectionLost) as info:
+        fake.call("die")
+    assert info.value.returncode == 3
+    assert "dying on purpose" in info.value.stderr_tail
+    with pytest.raises(ConnectionLost):
+        fake.health()
+    assert not fake.alive
+
+
+def test_server_request_gets_method_not_found(fake):
+    reply = fake.call("ask")["client_said"]
+    assert reply["id"] == "srv-1" and reply["error"]["code"] == -32601
+
+
+def test_parse_assignments():
+    from backtest_rpc.render import parse_assignments
+    assert parse_assignments(["capital=1000000", "strategy=iron_condor", "fast", "d=2024-01-01",
+                              "xs=[1,2]", "off=false"]) == {
+        "capital": 1000000, "strategy": "iron_condor", "fast": True, "d": "2024-01-01", "xs": [1, 2],
+        "off": False}
+
+
+def test_validation_issue_parsing():
+    from backtest_rpc.types import ValidationReport
+    rep = ValidationReport.from_json({"valid": False, "errors": ["pnl.csv:1043: cumulative_pnl is empty",
+                                                                  {"file": "trades.csv", "line": 3,
+                                                                   "message": "bad"}],
+                                      "warnings": ["metadata.json: missing"]})
+    got = [(i.severity, i.file, i.line, i.message) for i in rep.issues()]
+    assert got == [("error", "pnl.csv", 1043, "cumulative_pnl is empty"), ("error", "trades.csv", 3, "bad"),
+                   ("warning", "metadata.json", None, "missing")]
