@@ -9,6 +9,7 @@ enum MethodTable {
         RunMethods.register(r, s)
         SubscriptionMethods.register(r, s)
         ResultMethods.register(r, s)
+        ProvenanceMethods.register(r, s)
         Notifications.declare(r)
         if s.options.debugMethods { DebugMethods.register(r, s) }
     }

@@ -40,7 +40,12 @@ enum RunMethods {
             return try ws.submit(req)
         }
         s.streams.started(record.runID, in: ws)
-        return [
+        return started(record)
+    }
+
+    /// What `run` and `rerun` answer.
+    static func started(_ record: RunRecord) -> JSONValue {
+        [
             "run_id": .string(record.runID), "status": .string(record.status.rawValue),
             "run_dir": .string(record.runDir), "output_dir": .string(record.outputDir),
         ]

@@ -1,3 +1,4 @@
+import BacktestCore
 import JSONRPC
 
 /// The command line of the server.
@@ -49,6 +50,6 @@ public struct ServerOptions: Sendable {
 /// Who we are, as initialize and health say.
 public enum ServerInfo {
     public static let name = "backtest-rpc"
-    public static let version = "0.1.0"
+    public static let version = BacktestVersion.current
     public static let protocolVersion = "1.0"
 }

@@ -160,6 +160,8 @@ struct RunSupervisor {
         releaseSlot()
         let warnings = ctx.hooks.afterEnd(record, spec)
         if !warnings.isEmpty {
+            // afterEnd may have amended the record on disk (a rerun's reproduction check): add to that.
+            if let fresh = try? ctx.store.load(paths: paths) { record = fresh }
             record.warnings += warnings
             save(record, ctx)
         }
