@@ -32,5 +32,13 @@ public enum ErrorCode {
         resultsMissing: "A result file the operation needs is missing",
     ]
 
+    /// Stable snake_case names, for clients that prefer names to numbers.
+    static let names: [Int: String] = [
+        runNotFound: "run_not_found", scriptNotFound: "script_not_found", scriptOutsideWorkspace: "script_outside_workspace",
+        scriptNotRunnable: "script_not_runnable", configInvalid: "config_invalid", runFinished: "run_finished",
+        pathOutsideRun: "path_outside_run", fileNotFound: "file_not_found", profileNotFound: "profile_not_found",
+        workspaceError: "workspace_error", runNotFinished: "run_not_finished", resultsMissing: "results_missing",
+    ]
+
     static func spec(_ code: Int) -> ErrorSpec { ErrorSpec(code: code, message: all[code] ?? "", data: nil) }
 }

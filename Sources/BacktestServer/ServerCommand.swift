@@ -24,6 +24,14 @@ public enum ServerCommand {
         case .run(let o): options = o
         }
 
+        if options.printContract {
+            let registry = MethodRegistry()
+            MethodTable.register(into: registry, session: ServerSession(options: options, notifier: .init { _, _, _ in false }))
+            let doc = JSONWriter.pretty(JSONRPCServer.discoveryDocument(registry: registry, options: rpcOptions(options)))
+            _ = doc.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            return 0
+        }
+
         let protocolOut = takeOverStdout()
         let rpcBox = Mutex<JSONRPCServer?>(nil)
         let session = ServerSession(options: options, notifier: RunStreams.Notifier { method, params, droppable in
@@ -32,10 +40,7 @@ public enum ServerCommand {
         let registry = MethodRegistry()
         MethodTable.register(into: registry, session: session)
 
-        let rpc = JSONRPCServer(registry: registry, options: .init(
-            strict: options.strict, framing: options.framing, maxMessageSize: options.maxMessageSize,
-            serverName: ServerInfo.name, serverVersion: ServerInfo.version, protocolVersion: ServerInfo.protocolVersion),
-            inputFD: 0, outputFD: protocolOut)
+        let rpc = JSONRPCServer(registry: registry, options: rpcOptions(options), inputFD: 0, outputFD: protocolOut)
         rpcBox.withLock { $0 = rpc }
 
         let inputClosed = DispatchSemaphore(value: 0)
@@ -55,6 +60,14 @@ public enum ServerCommand {
         rpc.flushAndWait(timeout: 10)
         withExtendedLifetime(signals) {}
         return 0
+    }
+}
+
+extension ServerCommand {
+    static func rpcOptions(_ o: ServerOptions) -> JSONRPCServer.Options {
+        .init(strict: o.strict, framing: o.framing, maxMessageSize: o.maxMessageSize, serverName: ServerInfo.name,
+              serverVersion: ServerInfo.version, protocolVersion: ServerInfo.protocolVersion,
+              serverDescription: ServerInfo.description)
     }
 }
 

@@ -10,10 +10,12 @@ public struct ServerOptions: Sendable {
     public var clientPID: Int32?
     /// Registers test-only methods (`debug/print`); never listed in the published contract.
     public var debugMethods = false
+    /// Print the OpenRPC document (protocol/openrpc.json) and exit.
+    public var printContract = false
 
     static let usage = """
         usage: backtest-rpc [--workspace DIR] [--framing auto|lsp|ndjson] [--strict]
-                            [--max-message-size BYTES] [--client-pid PID] [--version]
+                            [--max-message-size BYTES] [--client-pid PID] [--version] [--openrpc]
         JSON-RPC 2.0 on stdin/stdout. See docs/protocol.md.
         """
 
@@ -37,6 +39,7 @@ public struct ServerOptions: Sendable {
                 guard let v = value(), let n = Int32(v), n > 0 else { return .exit(2, "--client-pid takes a pid") }
                 o.clientPID = n
             case "--debug-methods": o.debugMethods = true
+            case "--openrpc": o.printContract = true
             case "--version": return .exit(0, "backtest-rpc \(ServerInfo.version)")
             case "--help", "-h": return .exit(0, usage)
             default: return .exit(2, "unknown argument \(args[i])\n" + usage)
@@ -52,4 +55,7 @@ public enum ServerInfo {
     public static let name = "backtest-rpc"
     public static let version = BacktestVersion.current
     public static let protocolVersion = "1.0"
+    public static let description =
+        "Run, watch, validate and compare backtest scripts: JSON-RPC 2.0 over stdio. Application errors: "
+        + ErrorCode.all.keys.sorted().map { "\($0) \(ErrorCode.names[$0] ?? "")" }.joined(separator: ", ") + "."
 }

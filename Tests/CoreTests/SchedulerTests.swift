@@ -25,7 +25,7 @@ final class WorkspaceSchedulingTests: XCTestCase {
     /// the tests wait for.
     private func workspace(_ config: JSONObject = [:], scripts: [String: String] = [:],
                            tick: Double = Workspace.defaultTickInterval) throws -> Workspace {
-        let root = try WorkspaceTestSupport.makeRoot(config: .object(config))
+        let root = try WorkspaceTestSupport.makeRoot(config: WorkspaceTestSupport.lenient(config))
         roots.append(root)
         for (name, text) in scripts { try WorkspaceTestSupport.writeScript(root, name, text) }
         return try Workspace(root: root, supervisorExecutable: WorkspaceTestSupport.binary, tickInterval: tick)

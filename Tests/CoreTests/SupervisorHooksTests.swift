@@ -50,7 +50,7 @@ final class SupervisorHooksTests: XCTestCase {
     }
 
     func testInvalidOutputsFailValidationAndHooksRunInOrder() throws {
-        let run = try S.makeRun(["/bin/sh", "-c", "echo ok"])
+        let run = try S.makeShellRun("echo ok")
         defer { S.remove(run) }
         let j = Journal()
         let rec = try supervise(run, hooks(j, valid: false, errors: ["e1", "e2", "e3", "e4"]), j)
@@ -65,7 +65,7 @@ final class SupervisorHooksTests: XCTestCase {
     }
 
     func testValidOutputsComplete() throws {
-        let run = try S.makeRun(["/bin/sh", "-c", "echo ok"])
+        let run = try S.makeShellRun("echo ok")
         defer { S.remove(run) }
         let j = Journal()
         let rec = try supervise(run, hooks(j, valid: true), j)
@@ -75,7 +75,7 @@ final class SupervisorHooksTests: XCTestCase {
     }
 
     func testNonZeroExitIsValidatedButStaysAnExitCodeFailure() throws {
-        let run = try S.makeRun(["/bin/sh", "-c", "echo boom >&2; exit 4"])
+        let run = try S.makeShellRun("echo boom >&2; exit 4")
         defer { S.remove(run) }
         let j = Journal()
         let rec = try supervise(run, hooks(j, valid: true), j)
@@ -88,7 +88,7 @@ final class SupervisorHooksTests: XCTestCase {
     }
 
     func testCancelBeforeSpawnStartsNothing() throws {
-        let run = try S.makeRun(["/bin/sh", "-c", "echo should-not-run"])
+        let run = try S.makeShellRun("echo should-not-run")
         defer { S.remove(run) }
         let j = Journal()
         let rec = try supervise(run, hooks(j, valid: true), j, cancelFirst: true)

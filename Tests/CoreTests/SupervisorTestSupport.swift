@@ -52,19 +52,37 @@ enum SupervisorTestSupport {
         var runID: String { paths.runID }
     }
 
+    /// A workspace config whose default profile requires nothing, so that whatever validation the binary
+    /// is built with, a script that exits 0 completes (these tests are about supervision, not outputs).
+    static let permissiveConfig = """
+        {"profiles": {"any": {"description": "supervisor tests: nothing required", "check_log": false,
+                              "files": {"anything.csv": {"required": false}}}},
+         "validation": {"default_profile": "any"}}
+        """
+
     /// Prepares `<tmp>/backtests/<id>/` with a queued record and a spec that runs `argv` (argv[0] is the
-    /// executable) in the results dir, with the BACKTEST_* environment a real submission adds.
-    static func makeRun(_ argv: [String], env: [String: String] = [:], timeout: Double? = nil,
-                        grace: Double = 0.5) throws -> Run {
+    /// executable) in the results dir, with the BACKTEST_* environment a real submission adds. `code`, when
+    /// given, is written to `<tmp>/snippet.<ext>` and `argv` gets that path appended.
+    static func makeRun(_ argv: [String], code: String? = nil, ext: String = "py", env: [String: String] = [:],
+                        timeout: Double? = nil, grace: Double = 0.5) throws -> Run {
         var template = Array("/tmp/bt-sup-XXXXXX".utf8CString)
         guard let root = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) })
         else { throw XCTSkip("no temp dir") }
+        try AtomicFile.write(Array(permissiveConfig.utf8), to: root + "/backtest-rpc.json")
+        var argv = argv
+        if let code {
+            let script = root + "/snippet." + ext
+            try AtomicFile.write(Array(code.utf8), to: script)
+            argv.append(script)
+        }
         let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
         let now = ISOTime.nowMillis()
         let id = ISOTime.runIDStem(millis: now)
         let paths = layout.run(id)
         for d in [layout.runsDir, paths.runDir, paths.results] { mkdir(d, 0o755) }
-        var record = RunRecord(runID: id, script: argv.dropFirst().first ?? argv[0], createdAt: now,
+        // The script as a user names it: the first argument that is a file, else the program itself.
+        let scriptPath = argv.dropFirst().first { $0.hasPrefix("/") && access($0, R_OK) == 0 } ?? argv[0]
+        var record = RunRecord(runID: id, script: String(scriptPath.split(separator: "/").last ?? ""), createdAt: now,
                                runDir: paths.runDir, outputDir: paths.results)
         record.timeoutSeconds = timeout
         var added = env
@@ -74,17 +92,25 @@ enum SupervisorTestSupport {
         added["PYTHONUNBUFFERED"] = "1"
         let spec = RunSpec(executable: argv[0], argv: argv, envAdded: added, baseEnv: ["PATH": "/usr/bin:/bin"],
                            cwd: paths.results, timeoutSeconds: timeout, killGraceSeconds: grace, profile: nil,
-                           scriptPath: argv.count > 1 ? argv[1] : argv[0], workspaceRoot: root, inputs: [])
+                           scriptPath: scriptPath, workspaceRoot: root, inputs: [])
         let store = RunStore(layout: layout, index: nil)
         try store.save(record)
         try store.saveSpec(spec, paths: paths)
         return Run(layout: layout, paths: paths)
     }
 
-    /// A Python script run: the real interpreter, `-u`, then `args`.
+    /// A Python run: the real interpreter with `-u`, then `args`; `["-c", code]` becomes a snippet file.
     static func makePythonRun(_ args: [String], env: [String: String] = [:], timeout: Double? = nil,
                               grace: Double = 0.5) throws -> Run {
-        try makeRun([python, "-u"] + args, env: env, timeout: timeout, grace: grace)
+        if args.count == 2, args[0] == "-c" {
+            return try makeRun([python, "-u"], code: args[1], env: env, timeout: timeout, grace: grace)
+        }
+        return try makeRun([python, "-u"] + args, env: env, timeout: timeout, grace: grace)
+    }
+
+    /// A shell snippet run by /bin/sh.
+    static func makeShellRun(_ code: String, grace: Double = 0.5) throws -> Run {
+        try makeRun(["/bin/sh"], code: code, ext: "sh", grace: grace)
     }
 
     /// Starts `backtest-rpc supervise` detached, as a launcher does: with `locks`, the slot and run lock are

@@ -49,6 +49,20 @@ enum WorkspaceTestSupport {
         return r
     }
 
+    /// Config members that make every run that exits 0 complete: a default validation profile whose only
+    /// file is optional, so that test scripts need not write the backtest outputs.
+    static let lenientValidation: JSONObject = [
+        "validation": ["default_profile": "lenient"],
+        "profiles": ["lenient": ["files": ["anything.csv": ["required": false]], "check_log": false]],
+    ]
+
+    /// `config` with `lenientValidation` added.
+    static func lenient(_ config: JSONObject) -> JSONValue {
+        var c = config
+        for (k, v) in lenientValidation { c[k] = v }
+        return .object(c)
+    }
+
     static let binary = SupervisorTestSupport.binary
 
     @discardableResult
