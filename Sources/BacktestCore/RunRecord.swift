@@ -7,7 +7,13 @@ public struct RunRecord: Sendable, Equatable {
     public var script: String
     public var params: JSONObject
     public var args: [String]
-    public var status: RunStatus
+    /// Setting a different status appends it to `history`, so that no transition is lost however fast a
+    /// run passes through it (a follower that looks every 20 ms still announces `validating`).
+    public var status: RunStatus {
+        didSet { if status != oldValue { history.append(StatusChange(status: status, atMillis: ISOTime.nowMillis())) } }
+    }
+    /// Every status the run has had, in order, with when it was entered.
+    public var history: [StatusChange]
     public var failure: FailureReason?
     public var createdAt: Int64
     public var startedAt: Int64?
@@ -36,6 +42,7 @@ public struct RunRecord: Sendable, Equatable {
                 status: RunStatus = .queued, createdAt: Int64, runDir: String, outputDir: String) {
         self.runID = runID; self.script = script; self.params = params; self.args = args
         self.status = status; self.createdAt = createdAt; self.runDir = runDir; self.outputDir = outputDir
+        history = [StatusChange(status: status, atMillis: createdAt)]
         failure = nil; startedAt = nil; completedAt = nil; exitCode = nil; signal = nil; errorMessage = nil
         pid = nil; supervisorPID = nil; serverPID = nil; tags = []; note = nil; timeoutSeconds = nil
         profile = nil; validation = nil; warnings = []; extra = [:]
@@ -73,6 +80,7 @@ public struct RunRecord: Sendable, Equatable {
         o.appendUnchecked("profile", .from(profile))
         o.appendUnchecked("validation", validation ?? .null)
         o.appendUnchecked("warnings", .from(warnings))
+        o.appendUnchecked("history", .array(history.map { $0.json() }))
         for (k, v) in extra where o[k] == nil { o.appendUnchecked(k, v) }
         return .object(o)
     }
@@ -80,7 +88,7 @@ public struct RunRecord: Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "run_id", "script", "params", "args", "status", "failure", "created_at", "started_at", "completed_at",
         "duration_seconds", "run_dir", "output_dir", "exit_code", "signal", "error_message", "pid",
-        "supervisor_pid", "server_pid", "tags", "note", "timeout_s", "profile", "validation", "warnings",
+        "supervisor_pid", "server_pid", "tags", "note", "timeout_s", "profile", "validation", "warnings", "history",
     ]
 
     /// Reads a record back from `run.json`; nil when the text is not a record (then the run is unreadable).
@@ -108,6 +116,23 @@ public struct RunRecord: Sendable, Equatable {
         profile = o["profile"]?.stringValue
         if let v = o["validation"], !v.isNull { validation = v }
         warnings = o["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if let h = o["history"]?.arrayValue?.compactMap(StatusChange.init(json:)), !h.isEmpty { history = h }
         for (k, v) in o where !Self.knownKeys.contains(k) { extra.appendUnchecked(k, v) }
+    }
+}
+
+/// One entry of a run's status history.
+public struct StatusChange: Sendable, Equatable {
+    public var status: RunStatus
+    public var atMillis: Int64
+
+    public init(status: RunStatus, atMillis: Int64) { self.status = status; self.atMillis = atMillis }
+
+    public func json() -> JSONValue { ["status": .string(status.rawValue), "at": .string(ISOTime.format(millis: atMillis))] }
+
+    public init?(json v: JSONValue) {
+        guard let s = v["status"].stringValue.flatMap(RunStatus.init(rawValue:)),
+              let at = v["at"].stringValue.flatMap(ISOTime.parse) else { return nil }
+        self.init(status: s, atMillis: at)
     }
 }

@@ -31,6 +31,8 @@ enum RecordSchemas {
         ("profile", Schema.nullable(Schema.string("Validation profile"))),
         ("validation", Schema.nullable(Schema.any)),
         ("warnings", Schema.array(Schema.string())),
+        ("history", Schema.array(Schema.object("StatusChange", [("status", status), ("at", Schema.timestamp)],
+                                               required: ["status", "at"]), "Every status the run has had, in order")),
     ], required: ["run_id", "script", "status", "created_at", "run_dir", "output_dir"])
 
     static let logLine = Schema.object("LogLine", [

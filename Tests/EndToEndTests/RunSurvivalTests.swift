@@ -73,6 +73,7 @@ final class RunSurvivalTests: XCTestCase {
         let pid = Int32(ws.record(survivor)?["pid"].intValue ?? 0)
         XCTAssertTrue(processAlive(pid))
         let c = try ws.server()
+        _ = try c.result("subscribe", ["run_id": .string(survivor)])
         _ = try c.result("cancel", ["run_id": .string(survivor)])
         try c.waitForStatus(survivor, "cancelled", timeout: 20)
     }

@@ -9,10 +9,16 @@ import Synchronization
 /// a workspace opens.
 ///
 /// Two tables: `runs` holds the columns `list` filters and sorts on (small rows, so counting and scanning stay
-/// fast); `records` holds each record's JSON, read only for the page of runs a `list` returns.
+/// fast); `records` holds each record's JSON, read only for the page of runs a `list` returns. Both are
+/// written in one transaction, so they never disagree.
+///
+/// Several processes write rows (servers, supervisors), and a row may be refreshed from a run.json read a
+/// moment before its owner wrote a newer one. So every row carries the version of the run.json it came from
+/// (its mtime in ns) and its status's rank in the life of a run; an older version never replaces a newer
+/// one, and within one mtime tick (timestamps are coarse) a status never goes back.
 public final class RunIndex: RunIndexing, Sendable {
     /// Bump when the schema changes: an index of another version is dropped and rebuilt.
-    static let schemaVersion: Int64 = 1
+    static let schemaVersion: Int64 = 2
     /// Separates tags in the `tags` column so that `instr` finds whole tags only.
     static let tagSeparator = "\u{1F}"
 
@@ -28,8 +34,9 @@ public final class RunIndex: RunIndexing, Sendable {
         init(db: SQLiteConnection) throws(SQLiteConnection.Failure) {
             self.db = db
             upsertRun = try db.prepare("""
-                INSERT INTO runs(run_id, status, script, created_at, tags) VALUES(?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT(run_id) DO UPDATE SET status = ?2, script = ?3, created_at = ?4, tags = ?5
+                INSERT INTO runs(run_id, status, script, created_at, tags, version, rank) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                ON CONFLICT(run_id) DO UPDATE SET status = ?2, script = ?3, created_at = ?4, tags = ?5, version = ?6, rank = ?7
+                WHERE ?6 > runs.version OR (?6 = runs.version AND ?7 >= runs.rank)
                 """)
             upsertRecord = try db.prepare("""
                 INSERT INTO records(run_id, json) VALUES(?1, ?2) ON CONFLICT(run_id) DO UPDATE SET json = ?2
@@ -84,7 +91,8 @@ public final class RunIndex: RunIndexing, Sendable {
             try db.exec("""
                 DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS records;
                 CREATE TABLE runs(run_id TEXT PRIMARY KEY, status TEXT NOT NULL, script TEXT NOT NULL,
-                                  created_at INTEGER NOT NULL, tags TEXT NOT NULL);
+                                  created_at INTEGER NOT NULL, tags TEXT NOT NULL, version INTEGER NOT NULL,
+                                  rank INTEGER NOT NULL);
                 CREATE INDEX runs_status ON runs(status);
                 CREATE INDEX runs_script ON runs(script);
                 CREATE INDEX runs_created ON runs(created_at);
@@ -101,29 +109,52 @@ public final class RunIndex: RunIndexing, Sendable {
 
     // MARK: writing
 
-    /// Records the current state of a run (called by `RunStore.save` after every write of run.json).
-    /// Failures are reported on stderr and otherwise ignored: run.json is already written, and the next
-    /// reconcile puts the index right.
+    /// Records the current state of a run (called by `RunStore.save` after every write of run.json, so the
+    /// file's mtime now is the version of `record`). Failures are reported on stderr and otherwise ignored:
+    /// run.json is already written, and the next reconcile puts the index right.
     public func upsert(_ record: RunRecord) {
-        upsert([record])
+        upsert([(record, Self.version(of: record.runDir))])
     }
 
-    /// Several records in one transaction (rebuilds, reconciles).
+    /// Several records in one transaction (rebuilds, benchmarks), each versioned by its run.json as it is now.
     public func upsert(_ records: [RunRecord]) {
+        upsert(records.map { ($0, Self.version(of: $0.runDir)) })
+    }
+
+    /// Several records in one transaction, each with the version of the run.json it was read from (taken
+    /// before reading it).
+    func upsert(_ records: [(record: RunRecord, version: Int64)]) {
         guard !records.isEmpty else { return }
         state.withLock { s in
             do throws(SQLiteConnection.Failure) {
-                if records.count > 1 { try s.db.exec("BEGIN IMMEDIATE") }
-                for r in records {
-                    try s.upsertRun.run([.text(r.runID), .text(r.status.rawValue), .text(r.script),
-                                         .int(r.createdAt), .text(Self.tagsColumn(r.tags))])
+                try s.db.exec("BEGIN IMMEDIATE")
+                for (r, version) in records {
+                    try s.upsertRun.run([.text(r.runID), .text(r.status.rawValue), .text(r.script), .int(r.createdAt),
+                                         .text(Self.tagsColumn(r.tags)), .int(version), .int(Self.rank(r.status))])
+                    // Unchanged row: this record was older than the one indexed; its JSON must not replace it.
+                    guard sqlite3_changes(s.db.db) > 0 else { continue }
                     try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json()))])
                 }
-                if records.count > 1 { try s.db.exec("COMMIT") }
+                try s.db.exec("COMMIT")
             } catch {
-                if records.count > 1 { try? s.db.exec("ROLLBACK") }
+                try? s.db.exec("ROLLBACK")
                 Self.warn("cannot update the run index: \(error.description)")
             }
+        }
+    }
+
+    /// The version of a run's record file: its mtime in nanoseconds (0 when it cannot be read).
+    static func version(of runDir: String) -> Int64 {
+        PathOps.fingerprint(runDir + "/run.json")?.mtimeNanos ?? 0
+    }
+
+    /// Where a status stands in the life of a run; never lower for a later write.
+    static func rank(_ s: RunStatus) -> Int64 {
+        switch s {
+        case .queued: return 0
+        case .running: return 1
+        case .validating: return 2
+        case .completed, .failed, .cancelled: return 3
         }
     }
 

@@ -18,9 +18,10 @@ struct WorkspaceRepair: Sendable {
         }
         let onDisk = Set(names.filter(RunStore.isValidRunID))
         let indexed = try index.allRunIDs()
-        var missing: [RunRecord] = []
+        var missing: [(RunRecord, Int64)] = []
         for id in onDisk.subtracting(indexed).sorted() {
-            if let r = try? store.load(runID: id) { missing.append(r) }
+            let version = RunIndex.version(of: layout.run(id).runDir)
+            if let r = try? store.load(runID: id) { missing.append((r, version)) }
         }
         index.upsert(missing)
         // Only rows whose dir is really gone (not one created since the listing).
@@ -36,12 +37,14 @@ struct WorkspaceRepair: Sendable {
         for row in rows {
             // A queued run with its queue entry is waiting: nothing can have changed without the entry going.
             if row.status == .queued, PathOps.exists(layout.queueEntry(row.runID)) { active.append(row); continue }
+            // The version is taken before reading, so that a newer write by the run's owner meanwhile wins.
+            let version = RunIndex.version(of: row.runDir)
             let disk: RunRecord
             do { disk = try store.load(runID: row.runID) } catch {
                 if !PathOps.isDirectory(layout.run(row.runID).runDir) { index.remove(runIDs: [row.runID]) }
                 continue
             }
-            if disk != row { index.upsert(disk) }
+            if disk != row { index.upsert([(disk, version)]) }
             let now = check.check(disk)
             if !now.status.isTerminal { active.append(now) }
         }

@@ -23,7 +23,8 @@ struct RunWorkspace {
         guard FileManager.default.fileExists(atPath: Self.sharedFixtures + "/scripts/hang.py") else {
             throw XCTSkip("../shared/fixtures is not beside the repo")
         }
-        root = try ServerProcess.makeTemporaryDirectory(prefix: "bt-e2e")
+        // Standardised ("/tmp//x" → "/tmp/x"), as the server reports paths.
+        root = URL(fileURLWithPath: try ServerProcess.makeTemporaryDirectory(prefix: "bt-e2e")).standardizedFileURL.path
         try FileManager.default.copyItem(atPath: Self.sharedFixtures, toPath: root + "/fixtures")
         if let config { try write("backtest-rpc.json", JSONWriter.string(config)) }
     }

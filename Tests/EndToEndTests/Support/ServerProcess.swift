@@ -319,7 +319,8 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sleeps on the condition until `ready` holds (checked under the lock) or the timeout passes.
     private func waitUntil(timeout: Double, _ ready: (ServerProcess) -> Bool) -> Bool {
-        let deadline = timeout.isFinite ? Date(timeIntervalSinceNow: timeout) : .distantFuture
+        // NSCondition.wait(until: .distantFuture) traps on Linux (the time overflows): "forever" is a day.
+        let deadline = Date(timeIntervalSinceNow: timeout.isFinite ? timeout : 86_400)
         condition.lock()
         defer { condition.unlock() }
         while !ready(self) {
