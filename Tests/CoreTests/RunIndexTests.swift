@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Dispatch
 import Glibc
 import JSON
 import XCTest
@@ -112,5 +113,67 @@ final class WorkspaceRunIndexTests: XCTestCase {
         ws = try Workspace(root: root, supervisorExecutable: "/bin/false")
         XCTAssertFalse(ws!.index.wasRebuilt)
         XCTAssertEqual(try ws!.list(limit: 100).runs.map(\.runID), ids.reversed())
+    }
+
+    /// A row refreshed from a run.json read a moment before its owner wrote a newer one must not win, and
+    /// the filterable columns and the record JSON never disagree, even with two connections at once.
+    func testOlderVersionsAndLowerStatusesNeverWin() throws {
+        let root = try WorkspaceTestSupport.makeRoot()
+        defer { WorkspaceTestSupport.remove(root) }
+        let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
+        _ = PathOps.makeDirectories(layout.stateDir)
+        let a = try RunIndex(path: layout.index), b = try RunIndex(path: layout.index)
+        var r = WorkspaceTestSupport.record(layout, id: "20300101_000000_000", status: .running, createdAt: 1_000)
+        a.upsert([(r, 100)])
+        r.status = .completed
+        a.upsert([(r, 200)])
+        var stale = r
+        stale.status = .running
+        b.upsert([(stale, 150)])  // read before the completed write
+        XCTAssertEqual(try a.query(RunQuery()).runs.first?.status, .completed)
+        stale.status = .validating
+        b.upsert([(stale, 200)])  // same mtime tick: the status must not go back
+        XCTAssertEqual(try a.query(RunQuery()).runs.first?.status, .completed)
+        XCTAssertEqual(try a.query(RunQuery(statuses: [.completed])).total, 1)
+
+        // Two connections racing on one row: both tables always end on the same, latest state.
+        for round in 0..<50 {
+            let base = Int64(1000 + round * 10)
+            var x = r, y = r
+            x.status = .validating
+            y.status = .failed
+            y.errorMessage = "round \(round)"
+            let (fx, fy) = (x, y)
+            DispatchQueue.concurrentPerform(iterations: 2) { k in
+                if k == 0 { a.upsert([(fx, base)]) } else { b.upsert([(fy, base)]) }
+            }
+            let row = try a.query(RunQuery()).runs.first
+            XCTAssertEqual(row?.status, .failed)
+            XCTAssertEqual(row?.errorMessage, "round \(round)")
+            XCTAssertEqual(try a.query(RunQuery(statuses: [.failed])).total, 1, "the status column disagrees with the record")
+        }
+    }
+
+    /// Another process replaced a broken index: an open workspace notices, reopens and fills it again.
+    func testAReplacedIndexIsReopenedAndRefilled() throws {
+        let root = try WorkspaceTestSupport.makeRoot()
+        defer { WorkspaceTestSupport.remove(root) }
+        let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
+        _ = PathOps.makeDirectories(layout.stateDir)
+        let store = RunStore(layout: layout, index: nil)
+        for i in 0..<5 {
+            let t: Int64 = 1_800_000_000_000 + Int64(i)
+            let r = WorkspaceTestSupport.record(layout, id: ISOTime.runIDStem(millis: t), status: .completed, createdAt: t)
+            mkdir(r.runDir, 0o755)
+            try store.save(r)
+        }
+        let ws = try Workspace(root: root, supervisorExecutable: "/bin/false", tickInterval: 0.05)
+        XCTAssertEqual(try ws.list().total, 5)
+        for suffix in ["", "-wal", "-shm"] { unlink(layout.index + suffix) }
+        _ = try RunIndex(path: layout.index)  // the other process's fresh, empty index
+        XCTAssertTrue(WorkspaceTestSupport.eventually(within: 5) {
+            (try? RunIndex(path: layout.index).query(RunQuery()).total) == 5
+        }, "the new file was not refilled")
+        XCTAssertEqual(try ws.list().total, 5)
     }
 }

@@ -1,6 +1,8 @@
 @testable import BacktestCore
+import Foundation
 import Glibc
 import JSON
+import Synchronization
 import XCTest
 
 /// `submit` without starting anything: argv, environment, script resolution and what lands on disk.
@@ -147,5 +149,33 @@ final class WorkspaceSubmitTests: XCTestCase {
             XCTAssertEqual(WorkspaceTestSupport.coreError { try ws.cancel(runID: id) }, .runNotFound(runID: id))
             XCTAssertEqual(WorkspaceTestSupport.coreError { try ws.logs(runID: id) }, .runNotFound(runID: id))
         }
+    }
+
+    /// Between a new run's record and its queue entry, another process checking for abandoned runs must not
+    /// take it for one (its record says queued, it has no entry yet).
+    func testARunBeingSubmittedIsNeverTakenForAbandoned() throws {
+        let root = try WorkspaceTestSupport.makeRoot(config: ["max_parallel": 1])
+        defer { WorkspaceTestSupport.remove(root) }
+        try WorkspaceTestSupport.writeScript(root, "s.py", "print(1)\n")
+        let ws = try Workspace(root: root, supervisorExecutable: "/nonexistent/backtest-rpc")
+        let other = try Workspace(root: root, supervisorExecutable: "/nonexistent/backtest-rpc")
+        let slot = FileLock.tryAcquire(ws.layout.slotLock(0))  // nothing starts
+        XCTAssertNotNil(slot)
+        let done = Atomic<Bool>(false)
+        // Looks at the newest run as soon as its record exists, as another server's check would.
+        let checker = Thread {
+            while !done.load(ordering: .relaxed) {
+                guard let newest = PathOps.entries(other.layout.runsDir)?.filter(RunStore.isValidRunID).max(),
+                      let r = try? other.store.load(runID: newest), r.status == .queued else { continue }
+                _ = other.check.check(r)
+            }
+        }
+        checker.start()
+        for _ in 0..<300 { _ = try ws.submit(RunRequest(script: "s.py")) }
+        done.store(true, ordering: .relaxed)
+        let page = try ws.list(limit: 1000)
+        XCTAssertEqual(page.total, 300)
+        XCTAssertEqual(page.runs.filter { $0.status != .queued }.map { "\($0.runID) \($0.errorMessage ?? "")" }, [])
+        slot?.close()
     }
 }

@@ -34,13 +34,17 @@ struct RunProvenanceHooks: Sendable {
         return started.warnings
     }
 
-    func ended(_ record: RunRecord, _ spec: RunSpec) -> [String] {
-        let finished = RunProvenance.finish(runDir: record.runDir, backtestID: record.runID, exitCode: record.exitCode,
-                                            durationSeconds: record.durationSeconds ?? 0, status: record.status.rawValue)
-        guard let original = record.extra[Self.rerunOfKey]?.stringValue, RunStore.isValidRunID(original) else {
-            return finished.warnings
-        }
-        return finished.warnings + recordReproduction(rerun: record, original: original, results: finished.resultFiles)
+    /// Before the final record: complete the metadata, so a client that sees the final status finds it done.
+    func ending(_ record: RunRecord, _ spec: RunSpec) -> [String] {
+        RunProvenance.finish(runDir: record.runDir, backtestID: record.runID, exitCode: record.exitCode,
+                             durationSeconds: record.durationSeconds ?? 0, status: record.status.rawValue).warnings
+    }
+
+    /// After the final record: a rerun compares its result hashes with its original's.
+    func ended(_ record: RunRecord) -> [String] {
+        guard let original = record.extra[Self.rerunOfKey]?.stringValue, RunStore.isValidRunID(original) else { return [] }
+        return recordReproduction(rerun: record, original: original,
+                                  results: RunProvenance.recordedResults(runDir: record.runDir) ?? [])
     }
 
     /// Compares a rerun's result hashes with its original's and writes the verdict into both records.

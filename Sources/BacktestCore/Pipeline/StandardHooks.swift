@@ -18,8 +18,9 @@ public enum StandardHooks {
                 }
                 return validation.hook(record, spec)
             },
-            afterEnd: { record, spec in
-                let warnings = provenance.ended(record, spec)
+            beforeEnd: { record, spec in provenance.ending(record, spec) },
+            afterEnd: { record, _ in
+                let warnings = provenance.ended(record)
                 Scheduler.passAfterRunEnded(layout: layout, index: index)
                 return warnings
             })

@@ -156,6 +156,7 @@ struct RunSupervisor {
     private func finish(_ record: inout RunRecord, spec: RunSpec, _ ctx: Context) {
         record.completedAt = ISOTime.nowMillis()
         record.supervisorPID = Int(getpid())
+        record.warnings += ctx.hooks.beforeEnd(record, spec)
         save(record, ctx)
         releaseSlot()
         let warnings = ctx.hooks.afterEnd(record, spec)

@@ -18,6 +18,9 @@ public struct SupervisorHooks: Sendable {
     /// kept in the record. `report` (unless null) becomes the record's `validation`; `errors` (the first
     /// few) go into a failed run's error message.
     public var validate: @Sendable (RunRecord, RunSpec) -> Validation
+    /// Called when the final status is known, just before the final record is saved: work that readers of a
+    /// finished run expect to find done (the metadata's end, the result hashes). Returns warnings.
+    public var beforeEnd: @Sendable (RunRecord, RunSpec) -> [String]
     /// Called after the final record was saved and the slot lock released, still holding the run lock:
     /// metadata completion, a scheduling pass. Warnings it returns are added to the record.
     public var afterEnd: @Sendable (RunRecord, RunSpec) -> [String]
@@ -25,8 +28,10 @@ public struct SupervisorHooks: Sendable {
     public init(index: (any RunIndexing)? = nil,
                 onStart: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] },
                 validate: @escaping @Sendable (RunRecord, RunSpec) -> Validation = { _, _ in (true, .null, []) },
+                beforeEnd: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] },
                 afterEnd: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] }) {
-        self.index = index; self.onStart = onStart; self.validate = validate; self.afterEnd = afterEnd
+        self.index = index; self.onStart = onStart; self.validate = validate; self.beforeEnd = beforeEnd
+        self.afterEnd = afterEnd
     }
 
     /// No index, nothing validated (every exit 0 completes), nothing else done.

@@ -44,14 +44,4 @@ extension FileLock {
         guard let l = FileLock(path: path), l.tryLock() else { return nil }
         return l
     }
-
-    /// Whether some open file description holds the lock at `path` right now (for a run lock: whether its
-    /// supervisor lives). A missing file counts as not held.
-    static func isHeld(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return false }
-        return errno == EWOULDBLOCK
-    }
 }

@@ -31,8 +31,11 @@ public final class RunIndex: RunIndexing, Sendable {
         let db: SQLiteConnection
         var upsertRun: SQLiteConnection.Statement
         var upsertRecord: SQLiteConnection.Statement
+        /// The database file this connection opened (another process may replace a broken one).
+        let inode: UInt64?
         init(db: SQLiteConnection) throws(SQLiteConnection.Failure) {
             self.db = db
+            inode = PathOps.fingerprint(db.path)?.inode
             upsertRun = try db.prepare("""
                 INSERT INTO runs(run_id, status, script, created_at, tags, version, rank) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 ON CONFLICT(run_id) DO UPDATE SET status = ?2, script = ?3, created_at = ?4, tags = ?5, version = ?6, rank = ?7
@@ -66,6 +69,15 @@ public final class RunIndex: RunIndexing, Sendable {
             throw .workspace(path: path, reason: "cannot prepare the run index: \(error.description)")
         }
         wasRebuilt = rebuilt
+    }
+
+    /// When another process found the database broken and replaced it, this connection still writes to the
+    /// file it opened: open the new one. Returns true when it did (the caller then re-syncs the index).
+    func reopenIfReplaced() -> Bool {
+        guard let now = PathOps.fingerprint(path)?.inode, now != state.withLock({ $0.inode }) else { return false }
+        guard let (db, _) = try? Self.openChecked(path), let fresh = try? State(db: db) else { return false }
+        state.withLock { $0 = fresh }
+        return true
     }
 
     /// Opens, configures and checks the schema; returns whether the tables had to be (re)created.

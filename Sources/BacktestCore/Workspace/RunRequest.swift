@@ -19,7 +19,8 @@ public struct RunRequest: Sendable {
     public var profile: String?
     /// Input files the run reads (recorded for provenance).
     public var inputs: [String]
-    /// Run the script from this directory instead of the scripts dir (a rerun from a captured `code/` dir).
+    /// Run the script from this directory instead of the scripts dir (a rerun from a captured `code/` dir):
+    /// absolute, or relative to the workspace root. It is also the script's working directory.
     public var scriptsDirOverride: String?
     /// Extra members for the record (`rerun_of`, ...).
     public var extra: JSONObject

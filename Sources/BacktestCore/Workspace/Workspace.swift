@@ -34,6 +34,8 @@ public final class Workspace: Sendable {
     /// How often the safety nets run: a scheduling pass (in case the process that should have started a
     /// queued run died) and the interruption check of active runs.
     public static let defaultTickInterval = 1.0
+    /// How often the index is reconciled with the run directories while the workspace is open.
+    static let indexSyncInterval = 30.0
 
     /// Opens the workspace at `root`: reads the config, creates the runs dir and its shared state, opens
     /// (or rebuilds) the index, ends runs whose supervisor died, starts what the queue allows, and starts the
@@ -62,9 +64,16 @@ public final class Workspace: Sendable {
         follower = RunFollower(runsDir: layout.runsDir, store: store, interval: followInterval,
                                activeRunIDs: { (try? index.activeRecords().map(\.runID)) ?? [] })
         let scheduler = scheduler, repair = repair
+        let ticks = Atomic<Int>(0)
+        let syncEvery = max(1, Int((Self.indexSyncInterval / tickInterval).rounded()))
         ticker = PeriodicTask(name: "backtest-rpc workspace tick", interval: tickInterval) {
             scheduler.schedulePass()
             repair.refreshActive()
+            // Rarely, and cheaply (a readdir and a query): runs deleted or copied in by hand, or an index
+            // another process had to rebuild.
+            if index.reopenIfReplaced() || ticks.add(1, ordering: .relaxed).newValue % syncEvery == 0 {
+                try? repair.syncIndex()
+            }
         }
         requestSchedulingPass()
         warmUpInterpreters()
@@ -91,6 +100,11 @@ public final class Workspace: Sendable {
 
         let (runID, createdAt) = try RunIDAllocator.allocate(in: layout.runsDir)
         let paths = layout.run(runID)
+        // Held until the queue entry exists: between the record and its entry, the run looks claimed (lock
+        // held) rather than abandoned (no entry, lock free) to any process's interruption check.
+        let creating = FileLock(path: paths.lock)
+        creating?.lock()
+        defer { creating?.close() }
         do throws(CoreError) {
             if mkdir(paths.results, 0o755) != 0 && errno != EEXIST {
                 throw .workspace(path: paths.results, reason: "cannot create: \(errnoText())")
@@ -119,6 +133,7 @@ public final class Workspace: Sendable {
                 throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
             }
             close(fd)
+            creating?.close()
             requestSchedulingPass()
             return record
         } catch {

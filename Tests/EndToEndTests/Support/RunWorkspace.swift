@@ -63,7 +63,17 @@ struct RunWorkspace {
         try? String(contentsOfFile: runDir(id) + "/" + relative, encoding: .utf8)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
+    /// Removes the workspace once no supervisor works in it any more (one that is finishing a run's
+    /// metadata would otherwise recreate folders after we deleted them).
+    func remove() {
+        for id in runIDs() {
+            let pid = Int32(record(id)?["supervisor_pid"].intValue ?? 0)
+            if pid > 0, record(id)?["status"].stringValue.map({ ["completed", "failed", "cancelled"].contains($0) }) == true {
+                eventually(within: 5) { !processAlive(pid) }
+            }
+        }
+        try? FileManager.default.removeItem(atPath: root)
+    }
 }
 
 /// Polls a condition until it holds or the deadline passes. For state that lives on disk or in the process
