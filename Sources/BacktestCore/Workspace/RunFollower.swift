@@ -248,7 +248,20 @@ private final class Watcher: @unchecked Sendable {
     /// Emits a status change, first the `running` a follower missed when a run went from queued straight to
     /// a later status between two looks (it did run: it has a start time).
     func announce(_ r: RunRecord, _ w: Watch, _ emit: RunFollower.Handler) {
-        if w.status == .queued, r.status != .running, r.startedAt != nil {
+        // The record's history names every status the run passed through between two looks (a validation
+        // takes a millisecond; we look every 20): announce each of them, in order, as an interim record.
+        if let seen = w.status, let from = r.history.lastIndex(where: { $0.status == seen }) {
+            for step in r.history[(from + 1)...].dropLast() where step.status != r.status {
+                var interim = r
+                interim.status = step.status
+                interim.failure = nil; interim.completedAt = nil; interim.exitCode = nil; interim.signal = nil
+                interim.errorMessage = nil
+                if step.status != .validating { interim.validation = nil }
+                emit(.status(record: interim, previous: w.status))
+                w.status = step.status
+            }
+        } else if w.status == .queued, r.status != .running, r.startedAt != nil {
+            // A record without history (written by an older version): it did run, it has a start time.
             var running = r
             running.status = .running
             running.failure = nil; running.completedAt = nil; running.exitCode = nil; running.signal = nil
