@@ -51,7 +51,8 @@ final class RunStreams: Sendable {
             s.subscribed.insert(runID)
             return s.runsToken
         }
-        if let token { ws.addRun(runID, to: token) }
+        // A subscriber wants what happens from now on; `logs` serves the history.
+        if let token { ws.addRun(runID, to: token, from: .now) }
     }
 
     func unsubscribe(_ runID: String) { state.withLock { _ = $0.subscribed.remove(runID) } }

@@ -9,8 +9,9 @@ import Synchronization
 /// never gets a smaller id even within one millisecond or when the clock steps back; across processes the
 /// clash on mkdir orders them.
 enum RunIDAllocator {
-    /// The last id issued by this process: its millisecond and suffix (-1: none).
-    private static let last = Mutex<(millis: Int64, suffix: Int)>((0, -1))
+    /// The last id this process issued in each runs dir: its millisecond and suffix. Per dir, so that one
+    /// workspace's clock oddities (or a test's made-up times) never shift another's ids.
+    private static let lastByDir = Mutex<[String: (millis: Int64, suffix: Int)]>([:])
 
     /// Largest suffix before moving on to the next millisecond (keeps suffixes at three digits).
     static let maxSuffix = 999
@@ -19,7 +20,8 @@ enum RunIDAllocator {
     static func allocate(in runsDir: String, now: Int64 = ISOTime.nowMillis()) throws(CoreError) -> (id: String, millis: Int64) {
         // Holding the mutex across mkdir serialises this process's allocations, which is what makes them
         // ordered; mkdir takes microseconds.
-        let result: Result<(String, Int64), CoreError> = last.withLock { last in
+        let result: Result<(String, Int64), CoreError> = lastByDir.withLock { lastByDir in
+            let last = lastByDir[runsDir] ?? (0, -1)
             var millis = now
             var suffix = 0
             if millis <= last.millis {
@@ -30,7 +32,7 @@ enum RunIDAllocator {
                 if suffix > maxSuffix { millis += 1; suffix = 0 }
                 let id = name(millis: millis, suffix: suffix)
                 if mkdir(runsDir + "/" + id, 0o755) == 0 {
-                    last = (millis, suffix)
+                    lastByDir[runsDir] = (millis, suffix)
                     return .success((id, millis))
                 }
                 guard errno == EEXIST else {
