@@ -26,7 +26,8 @@ public enum ServerCommand {
 
         if options.printContract {
             let registry = MethodRegistry()
-            MethodTable.register(into: registry, session: ServerSession(options: options, notifier: .init { _, _, _ in false }))
+            MethodTable.register(into: registry, session: ServerSession(
+                options: options, notifier: .init(send: { _, _, _ in false }, sendEncoded: { _, _, _ in false })))
             let doc = JSONWriter.pretty(JSONRPCServer.discoveryDocument(registry: registry, options: rpcOptions(options)))
             _ = doc.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
             return 0
@@ -34,9 +35,13 @@ public enum ServerCommand {
 
         let protocolOut = takeOverStdout()
         let rpcBox = Mutex<JSONRPCServer?>(nil)
-        let session = ServerSession(options: options, notifier: RunStreams.Notifier { method, params, droppable in
-            rpcBox.withLock { $0 }?.notify(method, params: params, droppable: droppable) ?? false
-        })
+        let session = ServerSession(options: options, notifier: RunStreams.Notifier(
+            send: { method, params, droppable in
+                rpcBox.withLock { $0 }?.notify(method, params: params, droppable: droppable) ?? false
+            },
+            sendEncoded: { method, params, droppable in
+                rpcBox.withLock { $0 }?.notify(method, encodedParams: params, droppable: droppable) ?? false
+            }))
         let registry = MethodRegistry()
         MethodTable.register(into: registry, session: session)
 

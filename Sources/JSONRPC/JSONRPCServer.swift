@@ -145,6 +145,13 @@ public final class JSONRPCServer: Sendable {
         writer.enqueue(MessageEncoder.notification(method: method, params: params), droppable: droppable)
     }
 
+    /// Like `notify`, with params already encoded as one JSON object: for high-volume notifications whose
+    /// sender can write their JSON faster than building a `JSONValue` first (log lines).
+    @discardableResult
+    public func notify(_ method: String, encodedParams: [UInt8], droppable: Bool = false) -> Bool {
+        writer.enqueue(MessageEncoder.notification(method: method, encodedParams: encodedParams), droppable: droppable)
+    }
+
     /// Waits until everything queued has been written, or the client is gone, or `timeout` seconds passed.
     public func flushAndWait(timeout: Double) {
         writer.flush(timeout: timeout)

@@ -44,6 +44,17 @@ enum MessageEncoder {
         return w.bytes
     }
 
+    /// A notification whose params object is already encoded (the caller guarantees valid JSON).
+    static func notification(method: String, encodedParams: [UInt8]) -> [UInt8] {
+        var w = JSONWriter(reserving: encodedParams.count + 64)
+        w.append("{\"jsonrpc\":\"2.0\",\"method\":")
+        w.writeString(method)
+        w.append(",\"params\":")
+        w.appendRaw(encodedParams)
+        w.bytes.append(UInt8(ascii: "}"))
+        return w.bytes
+    }
+
     /// A batch answer: the encoded responses joined into one array.
     static func batch(_ responses: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []

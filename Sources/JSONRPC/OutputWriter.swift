@@ -22,6 +22,9 @@ final class OutputWriter: Sendable {
         /// Written, or discarded because the client is gone.
         var done = 0
         var closed = false
+        /// `done` when a droppable message last waited for room in vain: until the writer gets further,
+        /// the client is stalled and droppable messages are refused without waiting.
+        var stalledAt: Int?
         /// The writer sleeps on the condition: only then does an enqueue need to wake it.
         var writerWaiting = false
         /// The reader is working through a chunk of input: hold wake-ups until it is done (or enough is
@@ -70,7 +73,34 @@ final class OutputWriter: Sendable {
             return (true, s.writerWaiting && (!s.burst || s.queue.count >= Self.burstWakeThreshold))
         }
         if wake { state.broadcast() }
+        if !queued && droppable { return enqueueWhenRoom(body) }
         return queued
+    }
+
+    /// How long a droppable message may wait for room while the client is still reading.
+    static let roomWait = 0.25
+
+    /// The droppable budget is spent. A client that reads (the writer got further since the last vain wait)
+    /// is only slower than the producer for a moment: wait for room rather than lose lines it would have
+    /// read. A client that does not read: refuse at once, so that the producer is never held up by it.
+    private func enqueueWhenRoom(_ body: [UInt8]) -> Bool {
+        let stalled = state.withLock { s in s.stalledAt == s.done }
+        if stalled { return false }
+        let fits = state.wait(until: { $0.closed || $0.droppableBytes + body.count <= self.droppableBudget },
+                              deadline: Date(timeIntervalSinceNow: Self.roomWait)) { s -> Bool in
+            guard !s.closed else { return false }
+            s.droppableBytes += body.count
+            s.queue.append(Outgoing(body: body, droppable: true))
+            s.enqueued += 1
+            s.stalledAt = nil
+            return true
+        }
+        guard let fits else {
+            state.withLock { $0.stalledAt = $0.done }
+            return false
+        }
+        if fits { state.broadcast() }
+        return fits
     }
 
     /// The reader starts handling a chunk of input: answers queued until `endBurst` wake the writer only

@@ -6,6 +6,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("transport", "pipelined health requests and round-trip latency vs cat", TransportBench.run),
     ("core", "run submission, list over 10,000 runs, start-up, logs tail", CoreBench.run),
     ("capture", "1,000,000 log lines through a supervised run vs writing to a file; spawn latency", CaptureBench.run),
+    ("stream", "1,000,000 log lines through the server to a fast client vs writing to a file", StreamBench.run),
     ("validation", "validating 1,000,000 trades vs wc -l", ValidationBench.run),
     ("provenance", "code capture of a 50-file project; SHA-256 vs sha256sum", ProvenanceBench.run),
 ]
