@@ -24,11 +24,12 @@ public enum ServerCommand {
         case .run(let o): options = o
         }
 
-        if options.printContract {
+        if options.printContract || options.printNotificationSchemas {
             let registry = MethodRegistry()
             MethodTable.register(into: registry, session: ServerSession(
                 options: options, notifier: .init(send: { _, _, _ in false }, sendEncoded: { _, _, _ in false })))
-            let doc = JSONWriter.pretty(JSONRPCServer.discoveryDocument(registry: registry, options: rpcOptions(options)))
+            let contract = JSONRPCServer.discoveryDocument(registry: registry, options: rpcOptions(options))
+            let doc = JSONWriter.pretty(options.printContract ? contract : NotificationSchemas.document(fromOpenRPC: contract))
             _ = doc.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
             return 0
         }

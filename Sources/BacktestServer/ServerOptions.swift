@@ -12,10 +12,13 @@ public struct ServerOptions: Sendable {
     public var debugMethods = false
     /// Print the OpenRPC document (protocol/openrpc.json) and exit.
     public var printContract = false
+    /// Print the JSON Schema of the notifications (protocol/notifications.schema.json) and exit.
+    public var printNotificationSchemas = false
 
     static let usage = """
         usage: backtest-rpc [--workspace DIR] [--framing auto|lsp|ndjson] [--strict]
                             [--max-message-size BYTES] [--client-pid PID] [--version] [--openrpc]
+                            [--notification-schemas]
         JSON-RPC 2.0 on stdin/stdout. See docs/protocol.md.
         """
 
@@ -40,6 +43,7 @@ public struct ServerOptions: Sendable {
                 o.clientPID = n
             case "--debug-methods": o.debugMethods = true
             case "--openrpc": o.printContract = true
+            case "--notification-schemas": o.printNotificationSchemas = true
             case "--version": return .exit(0, "backtest-rpc \(ServerInfo.version)")
             case "--help", "-h": return .exit(0, usage)
             default: return .exit(2, "unknown argument \(args[i])\n" + usage)

@@ -46,6 +46,34 @@ final class ContractTests: XCTestCase {
         for code in codes { XCTAssertTrue(guide.contains("| \(code) |"), "docs/protocol.md lacks error \(code)") }
     }
 
+    func testNotificationSchemasAreCurrentAndDescribeRealNotifications() throws {
+        let file = repo + "/protocol/notifications.schema.json"
+        XCTAssertEqual(try runBinary(["--notification-schemas"]), [UInt8](FileManager.default.contents(atPath: file) ?? Data()),
+                       "regenerate with backtest-rpc --notification-schemas > protocol/notifications.schema.json")
+        // A real run's notifications, every kind, checked against the schema by an independent validator.
+        let ws = try RunWorkspace()
+        defer { ws.remove() }
+        let s = try ws.server()
+        let id = try s.startRun("fixtures/scripts/strategy_analyzer.py", params: ["end_date": "2024-01-31", "trades": 20])
+        try s.waitForStatus(id, "completed")
+        let frames = s.frames.filter { $0["method"].stringValue?.hasPrefix("run/") == true }
+        XCTAssertEqual(Set(frames.compactMap { $0["method"].stringValue }), ["run/status", "run/log", "run/progress"])
+        let captured = ws.root + "/notifications.json"
+        try JSONWriter.string(.array(frames)).write(toFile: captured, atomically: true, encoding: .utf8)
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for n in json.load(open(sys.argv[2])):
+                jsonschema.validate(n, schema)
+            print("checked", len(json.load(open(sys.argv[2]))))
+            """, file, captured]
+        try check.run()
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0, "a notification does not match protocol/notifications.schema.json (python3 jsonschema)")
+    }
+
     /// Runs the binary with arguments and returns its stdout.
     func runBinary(_ args: [String]) throws -> [UInt8] {
         let p = Process()

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// The commands the README and the getting-started guide tell a new user to type are run here, so the docs
+/// cannot rot. `swift build` / `swift test` themselves are left out (this is already inside `swift test`);
+/// the built binary stands in for `.build/debug/backtest-rpc`.
+final class DocsCommandTests: XCTestCase {
+    func testReadmeAndGettingStartedCommandsWork() throws {
+        let repo = RunWorkspace.repoRoot
+        let binary = try ServerProcess.binaryPath()
+        var ran = 0
+        for doc in ["README.md", "docs/getting-started.md"] {
+            let text = try String(contentsOfFile: repo + "/" + doc, encoding: .utf8)
+            // Each command runs in a fresh directory laid out like the repo's docs/examples.
+            let dir = try ServerProcess.makeTemporaryDirectory(prefix: "bt-docs")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.createDirectory(atPath: dir + "/docs", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: repo + "/docs/examples", toPath: dir + "/docs/examples")
+            for block in Self.shellBlocks(text) {
+                var command = block.replacingOccurrences(of: "swift build && ", with: "")
+                    .replacingOccurrences(of: ".build/debug/backtest-rpc", with: binary)
+                let lines = command.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                if lines.allSatisfy({ $0.isEmpty || $0 == "swift build" || $0 == "swift test" }) { continue }
+                command = lines.filter { $0 != "swift build" && $0 != "swift test" }.joined(separator: "\n")
+                let (status, output) = try Self.sh(command, in: dir)
+                XCTAssertEqual(status, 0, "\(doc): `\(command)` failed:\n\(output)")
+                XCTAssertFalse(output.contains("\"error\""), "\(doc): `\(command)` answered an error:\n\(output)")
+                ran += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(ran, 3, "the docs lost their commands")
+    }
+
+    func testReadmeRunCommandShowsACompletedRun() throws {
+        let repo = RunWorkspace.repoRoot
+        let text = try String(contentsOfFile: repo + "/README.md", encoding: .utf8)
+        guard let block = Self.shellBlocks(text).first(where: { $0.contains("\"method\":\"run\"") }) else {
+            return XCTFail("the README has no run command")
+        }
+        let dir = try ServerProcess.makeTemporaryDirectory(prefix: "bt-docs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/docs", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repo + "/docs/examples", toPath: dir + "/docs/examples")
+        let command = block.replacingOccurrences(of: "swift build && ", with: "")
+            .replacingOccurrences(of: ".build/debug/backtest-rpc", with: try ServerProcess.binaryPath())
+        let (status, output) = try Self.sh(command, in: dir)
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(output.contains("\"status\":\"completed\""), "the README's run does not complete:\n\(output)")
+        XCTAssertTrue(output.contains("\"status\":\"validating\""))
+    }
+
+    /// The bodies of the ```sh blocks of a Markdown text, with `\` line continuations kept.
+    static func shellBlocks(_ markdown: String) -> [String] {
+        var blocks: [String] = [], current: [String]?
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line.hasPrefix("```sh") { current = []; continue }
+            if current != nil, line.hasPrefix("```") { blocks.append(current!.joined(separator: "\n")); current = nil; continue }
+            current?.append(String(line))
+        }
+        return blocks
+    }
+
+    static func sh(_ command: String, in dir: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-o", "pipefail", "-c", command]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
