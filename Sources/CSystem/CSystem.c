@@ -10,6 +10,8 @@
 
 int csys_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
+const void *csys_memmem(const void *h, size_t hl, const void *n, size_t nl) { return memmem(h, hl, n, nl); }
+
 int csys_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open
     return (int)syscall(SYS_pidfd_open, pid, 0);

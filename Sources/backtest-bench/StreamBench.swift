@@ -1,4 +1,6 @@
 import BacktestCore
+import CSystem
+import Foundation
 import Glibc
 import JSON
 
@@ -45,6 +47,92 @@ enum StreamBench {
         print("  baseline: script writing to a file       \(CaptureBench.ms(b))  \(CaptureBench.ms(baseline.min()!))")
         print("  run -> final run/status, all lines read  \(CaptureBench.ms(s))  \(CaptureBench.ms(streamed.min()!))")
         print("  ratio                                    \(CaptureBench.fmt(s / b, 2))x   (target < 2x)")
+        // Its own workspace: the flood's config points the scripts dir at the fixtures.
+        let spawnRoot = root + "/spawn"
+        mkdir(spawnRoot, 0o755)
+        try spawnLatency(binary: binary, root: spawnRoot)
+    }
+
+    /// Request → script start, as a client sees it: the script is `sh` exec-ing `date +%s%N`, whose output
+    /// comes back as the run's first log line. The floor is the same `sh` + `date` started directly, so the
+    /// difference is what the server and the supervisor add before the script runs.
+    static func spawnLatency(binary: String, root: String, samples: Int = 30) throws {
+        let script = root + "/stamp.sh"
+        do { try AtomicFile.write(Array("#!/bin/sh\nexec /bin/date +%s%N\n".utf8), to: script, mode: 0o755) } catch {
+            throw CaptureBench.Failure(description: "\(error)")
+        }
+        var floor: [Double] = []
+        for _ in 0..<samples {
+            var p: [Int32] = [-1, -1]
+            pipe(&p)
+            let t0 = CaptureBench.wallNanos()
+            let pid = try CaptureBench.spawn(script, [script], stdout: p[1])
+            close(p[1])
+            let text = CaptureBench.readAll(p[0])
+            close(p[0])
+            _ = CaptureBench.wait(pid)
+            if let t = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) { floor.append(Double(t - t0) / 1e6) }
+        }
+        var toServer: [Int32] = [-1, -1], fromServer: [Int32] = [-1, -1]
+        pipe(&toServer); pipe(&fromServer)
+        var env: [String: String] = ["PATH": "/usr/bin:/bin"]
+        if let h = getenv("HOME") { env["HOME"] = String(cString: h) }
+        guard case .success(let pid) = ProcessSpawner.spawn(
+            executable: binary, argv: [binary, "--workspace", root], environment: env, cwd: root,
+            stdin: toServer[0], stdout: fromServer[1]) else { throw CaptureBench.Failure(description: "cannot start the server") }
+        close(toServer[0]); close(fromServer[1])
+        var reader = FrameReader(fd: fromServer[0])
+        var viaServer: [Double] = []
+        _ = #"{"jsonrpc":"2.0","id":0,"method":"health"}"#.withCString { write(toServer[1], $0, strlen($0)) }
+        _ = write(toServer[1], "\n", 1)
+        _ = try reader.next { $0["id"].intValue == 0 }
+        for k in 1...samples {
+            let request = #"{"jsonrpc":"2.0","id":\#(k),"method":"run","params":{"script":"stamp.sh"}}"# + "\n"
+            let t0 = CaptureBench.wallNanos()
+            _ = request.withCString { write(toServer[1], $0, strlen($0)) }
+            let log = try reader.next { frame in
+                if frame["id"].intValue == k, !frame["error"].isNull {
+                    throw CaptureBench.Failure(description: "run refused: \(JSONWriter.string(frame["error"]))")
+                }
+                return frame["method"].stringValue == "run/log"
+            }
+            if let text = log["params"]["lines"][0]["text"].stringValue, let t = Int64(text) {
+                viaServer.append(Double(t - t0) / 1e6)
+            }
+            _ = try reader.next { $0["method"].stringValue == "run/status" && ["completed", "failed"].contains($0["params"]["status"].stringValue ?? "") }
+        }
+        close(toServer[1])
+        _ = CaptureBench.wait(pid)
+        close(fromServer[0])
+        let f = CaptureBench.median(floor), v = CaptureBench.median(viaServer)
+        print("")
+        print("request -> script start (\(samples) samples)        median       p90")
+        print("  sh + date started directly (floor)       \(CaptureBench.ms3(f))  \(CaptureBench.ms3(CaptureBench.percentile(floor, 0.9)))")
+        print("  run request -> date inside the script    \(CaptureBench.ms3(v))  \(CaptureBench.ms3(CaptureBench.percentile(viaServer, 0.9)))")
+        print("  added by server + supervisor             \(CaptureBench.ms3(v - f))   (target < 5 ms)")
+    }
+
+    /// Reads NDJSON frames from the server, one at a time.
+    struct FrameReader {
+        let fd: Int32
+        var pending: [UInt8] = []
+
+        init(fd: Int32) { self.fd = fd }
+
+        /// The next frame for which `matching` holds (others are skipped).
+        mutating func next(_ matching: (JSONValue) throws -> Bool) throws -> JSONValue {
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                while let nl = pending.firstIndex(of: 10) {
+                    let frame = try JSONParser.parse(Array(pending[..<nl]))
+                    pending.removeFirst(nl + 1)
+                    if try matching(frame) { return frame }
+                }
+                let n = read(fd, &buf, buf.count)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; throw CaptureBench.Failure(description: "the server closed its output") }
+                pending += buf[0..<n]
+            }
+        }
     }
 
     /// One run through a fresh server; returns seconds from the request to the final status. Throws unless
@@ -108,26 +196,28 @@ enum StreamBench {
     static let seqKey = Array(#"{"seq":"#.utf8)
 
     static func contains(_ hay: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        var i = hay.startIndex
-        while i + needle.count <= hay.endIndex {
-            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) { return true }
-            i += 1
+        hay.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in csys_memmem(h.baseAddress, h.count, n.baseAddress, n.count) != nil }
         }
-        return false
     }
 
-    /// The numbers after each `{"seq":` of a run/log frame, in order.
+    /// The numbers after each `{"seq":` of a run/log frame, in order (memmem: a fast client's cost).
     static func seqs(_ frame: ArraySlice<UInt8>) -> [Int] {
         var out: [Int] = []
-        var i = frame.startIndex
-        let end = frame.endIndex
-        while i + seqKey.count < end {
-            if frame[i] == 123, frame[i..<(i + seqKey.count)].elementsEqual(seqKey) {
-                i += seqKey.count
-                var v = 0
-                while i < end, frame[i] >= 48, frame[i] <= 57 { v = v * 10 + Int(frame[i] - 48); i += 1 }
-                out.append(v)
-            } else { i += 1 }
+        frame.withUnsafeBytes { h in
+            seqKey.withUnsafeBytes { n in
+                guard var p = h.baseAddress else { return }
+                let end = h.baseAddress! + h.count
+                while let hit = csys_memmem(p, end - p, n.baseAddress, n.count) {
+                    var q = hit + n.count
+                    var v = 0
+                    while q < end, q.load(as: UInt8.self) >= 48, q.load(as: UInt8.self) <= 57 {
+                        v = v * 10 + Int(q.load(as: UInt8.self) - 48); q += 1
+                    }
+                    out.append(v)
+                    p = q
+                }
+            }
         }
         return out
     }

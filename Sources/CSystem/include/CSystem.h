@@ -11,6 +11,9 @@ int csys_pipe_cloexec(int fds[2]);
 /// pidfd_open(2); returns a descriptor or -1 with errno set.
 int csys_pidfd_open(pid_t pid);
 
+/// memmem(3): the first occurrence of needle in haystack, or NULL.
+const void *csys_memmem(const void *haystack, size_t hlen, const void *needle, size_t nlen);
+
 /// How csys_spawn starts a child.
 typedef struct {
     const char *path;          ///< executable path (no PATH lookup)
