@@ -49,6 +49,21 @@ final class DocsCommandTests: XCTestCase {
         XCTAssertTrue(output.contains("\"status\":\"validating\""))
     }
 
+    /// docs/performance.md's commands run the benchmarks (minutes each, and meant for a quiet release build):
+    /// here each suite it names must exist in the built `backtest-bench`.
+    func testPerformanceDocNamesRealBenchSuites() throws {
+        let repo = RunWorkspace.repoRoot
+        let text = try String(contentsOfFile: repo + "/docs/performance.md", encoding: .utf8)
+        let named = Self.shellBlocks(text).joined(separator: "\n").split(separator: "\n")
+            .filter { $0.contains("backtest-bench ") }
+            .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+        XCTAssertGreaterThanOrEqual(named.count, 5)
+        let bench = URL(fileURLWithPath: try ServerProcess.binaryPath()).deletingLastPathComponent().appendingPathComponent("backtest-bench").path
+        let (status, help) = try Self.sh("'\(bench)' --help", in: repo)
+        XCTAssertEqual(status, 0, help)
+        for suite in named { XCTAssertTrue(help.contains("  \(suite) "), "backtest-bench has no suite \(suite)") }
+    }
+
     /// The bodies of the ```sh blocks of a Markdown text, with `\` line continuations kept.
     static func shellBlocks(_ markdown: String) -> [String] {
         var blocks: [String] = [], current: [String]?
