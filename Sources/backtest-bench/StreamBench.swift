@@ -73,14 +73,7 @@ enum StreamBench {
             _ = CaptureBench.wait(pid)
             if let t = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) { floor.append(Double(t - t0) / 1e6) }
         }
-        var toServer: [Int32] = [-1, -1], fromServer: [Int32] = [-1, -1]
-        pipe(&toServer); pipe(&fromServer)
-        var env: [String: String] = ["PATH": "/usr/bin:/bin"]
-        if let h = getenv("HOME") { env["HOME"] = String(cString: h) }
-        guard case .success(let pid) = ProcessSpawner.spawn(
-            executable: binary, argv: [binary, "--workspace", root], environment: env, cwd: root,
-            stdin: toServer[0], stdout: fromServer[1]) else { throw CaptureBench.Failure(description: "cannot start the server") }
-        close(toServer[0]); close(fromServer[1])
+        let (pid, toServer, fromServer) = try startServer(binary: binary, root: root)
         var reader = FrameReader(fd: fromServer[0])
         var viaServer: [Double] = []
         _ = #"{"jsonrpc":"2.0","id":0,"method":"health"}"#.withCString { write(toServer[1], $0, strlen($0)) }
@@ -112,6 +105,20 @@ enum StreamBench {
         print("  added by server + supervisor             \(CaptureBench.ms3(v - f))   (target < 5 ms)")
     }
 
+    /// Starts the server on a workspace; returns its pid, the descriptor to write requests to and the one
+    /// to read its output from.
+    static func startServer(binary: String, root: String) throws -> (pid_t, [Int32], [Int32]) {
+        var toServer: [Int32] = [-1, -1], fromServer: [Int32] = [-1, -1]
+        pipe(&toServer); pipe(&fromServer)
+        var env: [String: String] = ["PATH": "/usr/bin:/bin"]
+        if let h = getenv("HOME") { env["HOME"] = String(cString: h) }
+        guard case .success(let pid) = ProcessSpawner.spawn(
+            executable: binary, argv: [binary, "--workspace", root], environment: env, cwd: root,
+            stdin: toServer[0], stdout: fromServer[1]) else { throw CaptureBench.Failure(description: "cannot start the server") }
+        close(toServer[0]); close(fromServer[1])
+        return (pid, toServer, fromServer)
+    }
+
     /// Reads NDJSON frames from the server, one at a time.
     struct FrameReader {
         let fd: Int32
@@ -138,14 +145,7 @@ enum StreamBench {
     /// One run through a fresh server; returns seconds from the request to the final status. Throws unless
     /// every line arrived exactly once and in order.
     static func streamOnce(binary: String, root: String, lines: Int) throws -> Double {
-        var toServer: [Int32] = [-1, -1], fromServer: [Int32] = [-1, -1]
-        pipe(&toServer); pipe(&fromServer)
-        var env: [String: String] = ["PATH": "/usr/bin:/bin"]
-        if let h = getenv("HOME") { env["HOME"] = String(cString: h) }
-        guard case .success(let pid) = ProcessSpawner.spawn(
-            executable: binary, argv: [binary, "--workspace", root], environment: env, cwd: root,
-            stdin: toServer[0], stdout: fromServer[1]) else { throw CaptureBench.Failure(description: "cannot start the server") }
-        close(toServer[0]); close(fromServer[1])
+        let (pid, toServer, fromServer) = try startServer(binary: binary, root: root)
         let request = #"{"jsonrpc":"2.0","id":1,"method":"run","params":{"script":"log_flood.py","params":{"lines":\#(lines)}}}"# + "\n"
         let t0 = CaptureBench.now()
         _ = request.withCString { write(toServer[1], $0, strlen($0)) }

@@ -75,10 +75,12 @@ final class DocsCommandTests: XCTestCase {
         return blocks
     }
 
-    static func sh(_ command: String, in dir: String) throws -> (Int32, String) {
+    /// Runs a bash command in `dir` (with extra environment); returns its status and its output and errors.
+    static func sh(_ command: String, in dir: String, environment: [String: String] = [:]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-o", "pipefail", "-c", command]
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let out = Pipe()
         p.standardOutput = out
