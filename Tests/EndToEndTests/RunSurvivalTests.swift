@@ -56,6 +56,35 @@ final class RunSurvivalTests: XCTestCase {
         XCTAssertTrue(s.logTexts(id).contains { $0.hasPrefix("Backtest complete") })
     }
 
+    /// The standby supervisor a server keeps ready (so a script starts without waiting for a supervisor
+    /// process to start) takes a run, is replaced, and does not outlive its server.
+    func testStandbySupervisorTakesRunsAndLeavesWithItsServer() throws {
+        let s = try ws.server()
+        _ = try s.result("list")  // opens the workspace
+        XCTAssertTrue(eventually { !standbys(of: ws.root).isEmpty }, "the server keeps a standby supervisor")
+        let first = standbys(of: ws.root)
+        let id = try s.startRun("fixtures/scripts/crash.py")
+        try s.waitForStatus(id, "failed")
+        let supervisor = Int32(ws.record(id)?["supervisor_pid"].intValue ?? 0)
+        XCTAssertTrue(first.contains(supervisor), "the run went to the standby \(first), not \(supervisor)")
+        XCTAssertTrue(eventually { !standbys(of: ws.root).subtracting(first).isEmpty }, "a new standby replaces it")
+        s.closeStdin()
+        XCTAssertEqual(try s.waitForExit(timeout: 20), 0)
+        XCTAssertTrue(eventually(within: 10) { standbys(of: ws.root).isEmpty }, "standbys outlived their server")
+    }
+
+    /// Pids of standby supervisors of a workspace, from the process table.
+    func standbys(of root: String) -> Set<Int32> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var found: Set<Int32> = []
+        for e in entries {
+            guard let pid = Int32(e), let data = FileManager.default.contents(atPath: "/proc/\(e)/cmdline") else { continue }
+            let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if args.contains("--standby"), args.contains(root), processAlive(pid) { found.insert(pid) }
+        }
+        return found
+    }
+
     func testSIGINTCancelsOwnRunsAndSIGTERMLeavesThemRunning() throws {
         let a = try ws.server()
         let cancelled = try a.startRun("fixtures/scripts/hang.py")

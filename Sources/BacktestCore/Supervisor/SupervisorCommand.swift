@@ -30,7 +30,15 @@ public enum SupervisorCommand {
         [runDir, "--runs-dir", layout.runsDir, "--workspace-root", layout.root]
     }
 
+    /// `supervise --standby --runs-dir D --workspace-root R`: wait on descriptor 3 (a socket) for a run.
+    public static let standbyFlag = "--standby"
+
     public static func main(arguments: [String]) -> Int32 {
+        if arguments.first == standbyFlag {
+            // Waiting for a run: descriptor 3 is the socket; the assignment brings the run's locks along.
+            guard let runDir = StandbyAssignment.receive(socket: slotLockFD) else { return 0 }
+            return main(arguments: [runDir] + arguments.dropFirst())
+        }
         // Before anything else: the script must not inherit the locks (it would keep the run "supervised"
         // after we die). csys_spawn closes them too; this also covers anything else that ever spawns here.
         if fcntl(slotLockFD, F_GETFD) >= 0 { _ = fcntl(slotLockFD, F_SETFD, FD_CLOEXEC) }

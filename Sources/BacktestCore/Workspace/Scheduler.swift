@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -19,22 +20,41 @@ public final class Scheduler: Sendable {
     /// Supervisors this process started and has not reaped yet. They are our children until they exit
     /// (setsid does not re-parent), so each is waited for (WNOHANG, by pid: never `waitpid(-1)`, which
     /// would steal other children's statuses) or it would stay a zombie.
-    private let children = Mutex<[pid_t]>([])
+    private let children = Shared<[pid_t]>([])
     /// The supervisor's environment: this process's, read once (the script's comes from its spec).
     private let environment = ProcessEnvironment.current()
 
     /// Usable without a Workspace: a supervisor builds one on its layout to run a pass when its run ends.
     /// `index` keeps the index current when a claim fails and the record is written here.
-    public init(layout: WorkspaceLayout, maxParallel: Int, supervisorExecutable: String, index: (any RunIndexing)? = nil) {
+    /// A supervisor waiting to be handed the next run (servers keep one; a supervisor's own end-of-run pass
+    /// starts supervisors the ordinary way).
+    private let standby: SupervisorStandby?
+
+    public init(layout: WorkspaceLayout, maxParallel: Int, supervisorExecutable: String, index: (any RunIndexing)? = nil,
+                keepsStandby: Bool = false) {
         self.layout = layout
         self.maxParallel = max(1, maxParallel)
         self.supervisorExecutable = supervisorExecutable
         store = RunStore(layout: layout, index: index)
+        if keepsStandby {
+            let children = self.children
+            standby = SupervisorStandby(executable: supervisorExecutable, layout: layout, environment: environment,
+                                        onSpawn: { pid in children.withLock { $0.append(pid) } })
+        } else {
+            standby = nil
+        }
     }
 
     public convenience init(layout: WorkspaceLayout, config: WorkspaceConfig, supervisorExecutable: String,
-                            index: (any RunIndexing)? = nil) {
-        self.init(layout: layout, maxParallel: config.maxParallel, supervisorExecutable: supervisorExecutable, index: index)
+                            index: (any RunIndexing)? = nil, keepsStandby: Bool = false) {
+        self.init(layout: layout, maxParallel: config.maxParallel, supervisorExecutable: supervisorExecutable, index: index,
+                  keepsStandby: keepsStandby)
+    }
+
+    /// Starts the standby supervisor ahead of the first run (off the caller's thread).
+    public func prepareStandby() {
+        guard let standby else { return }
+        DispatchQueue.global(qos: .utility).async { standby.prepare() }
     }
 
     /// The pass a supervisor runs when its run has ended (after it gave up its slot): reads the workspace's
@@ -131,6 +151,7 @@ public final class Scheduler: Sendable {
     /// Starts `backtest-rpc supervise` in a new session (so that no terminal signal or server exit reaches
     /// it), stdio on /dev/null, with the slot and run locks as fds 3 and 4. Returns 0 or an errno value.
     private func spawnSupervisor(paths: RunPaths, slotFD: Int32, runLockFD: Int32) -> Int32 {
+        if let standby, standby.handOver(runDir: paths.runDir, slotFD: slotFD, runLockFD: runLockFD) != nil { return 0 }
         let argv = [supervisorExecutable, "supervise"] + SupervisorCommand.arguments(runDir: paths.runDir, layout: layout)
         switch ProcessSpawner.spawn(executable: supervisorExecutable, argv: argv, environment: environment,
                                     cwd: layout.root, keepFDs: [slotFD, runLockFD], newSession: true) {

@@ -51,7 +51,8 @@ public final class Workspace: Sendable {
         }
         index = try RunIndex(path: layout.index)
         store = RunStore(layout: layout, index: index)
-        scheduler = Scheduler(layout: layout, config: config, supervisorExecutable: supervisorExecutable, index: index)
+        scheduler = Scheduler(layout: layout, config: config, supervisorExecutable: supervisorExecutable, index: index,
+                              keepsStandby: true)
         check = InterruptionCheck(layout: layout, store: store)
         repair = WorkspaceRepair(layout: layout, store: store, index: index, check: check)
         baseEnv = ProcessEnvironment.current()
@@ -77,6 +78,7 @@ public final class Workspace: Sendable {
         }
         requestSchedulingPass()
         warmUpInterpreters()
+        scheduler.prepareStandby()
     }
 
     deinit {

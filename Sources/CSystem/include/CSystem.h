@@ -14,6 +14,16 @@ int csys_pidfd_open(pid_t pid);
 /// memmem(3): the first occurrence of needle in haystack, or NULL.
 const void *csys_memmem(const void *haystack, size_t hlen, const void *needle, size_t nlen);
 
+/// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): one message per send, descriptors can ride along.
+int csys_seqpacket_pair(int fds[2]);
+
+/// Sends `len` bytes with `nfds` descriptors attached (SCM_RIGHTS). Returns bytes sent or -1 (errno).
+long csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+
+/// Receives one message and up to `maxfds` descriptors (close-on-exec). Returns bytes received (0: the
+/// peer is gone) or -1 (errno); *nfds is set to the number of descriptors received.
+long csys_recv_with_fds(int sock, void *buf, size_t cap, int *fds, int maxfds, int *nfds);
+
 /// How csys_spawn starts a child.
 typedef struct {
     const char *path;          ///< executable path (no PATH lookup)
