@@ -90,7 +90,7 @@ struct PnLCheck: Sendable {
             let dateCol = header.firstIndex(of: "date")
             let pnlCol = header.firstIndex(of: "pnl")
             let cumCol = header.firstIndex(of: "cumulative_pnl")
-            var sinceCheck = 0
+            var poll = CancellationPoll()
             while try csv.next() {
                 rows += 1
                 let line = csv.line
@@ -171,11 +171,7 @@ struct PnLCheck: Sendable {
                 }
                 lastCumulative = cumulative
                 lastLine = line
-                sinceCheck += 1
-                if sinceCheck == 1 << 16 {
-                    sinceCheck = 0
-                    if isCancelled() { cancelled = true; return }
-                }
+                if poll.shouldStop(isCancelled) { cancelled = true; return }
             }
             complete = true
         } catch {

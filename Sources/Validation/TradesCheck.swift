@@ -160,7 +160,7 @@ struct TradesCheck: Sendable {
             findings.add(BacktestRules.tradesValidCSV, "cannot be read: \(error.reason)")
             return
         }
-        var sinceCheck = 0
+        var poll = CancellationPoll()
         do {
             while try csv.next() {
                 rows += 1
@@ -184,11 +184,7 @@ struct TradesCheck: Sendable {
                         reportBadValue(&csv, p, "pnl", numericRule: BacktestRules.tradesNumeric)
                     }
                 }
-                sinceCheck += 1
-                if sinceCheck == 1 << 16 {
-                    sinceCheck = 0
-                    if isCancelled() { cancelled = true; return }
-                }
+                if poll.shouldStop(isCancelled) { cancelled = true; return }
             }
             complete = true
         } catch {

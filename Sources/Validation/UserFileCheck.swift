@@ -116,7 +116,7 @@ struct UserFileCheck: Sendable {
             // One 64-bit hash per value, with the line it was first seen on: a duplicate is found without keeping
             // the values themselves.
             var seen: [Int: Int32] = [:]
-            var sinceCheck = 0
+            var poll = CancellationPoll()
             while try csv.next() {
                 rows += 1
                 let line = csv.line
@@ -154,11 +154,7 @@ struct UserFileCheck: Sendable {
                         findings.add(rule("bounds"), line: line, "\(name) \(csv.string(k)) is above the maximum \(formatNumber(hi))")
                     }
                 }
-                sinceCheck += 1
-                if sinceCheck == 1 << 16 {
-                    sinceCheck = 0
-                    if isCancelled() { cancelled = true; return }
-                }
+                if poll.shouldStop(isCancelled) { cancelled = true; return }
             }
             complete = true
         } catch {
