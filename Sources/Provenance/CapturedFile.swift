@@ -1,6 +1,6 @@
 import JSON
 
-/// A file recorded by content: a captured source file or a result file.
+/// A file recorded by content: a captured source file, a result file or an input (`InputFile`).
 public struct CapturedFile: Sendable, Equatable {
     /// Path relative to the folder it was recorded from (`utils/helpers.py`, `trades.csv`).
     public var path: String
