@@ -1,5 +1,5 @@
-import CSystem
 import Glibc
+import Provenance
 import Synchronization
 
 /// Turns an interpreter command (`python3`) into the real executable, once per command per process.
@@ -32,7 +32,10 @@ enum InterpreterResolver {
         }
         let name = hit.split(separator: "/").last.map(String.init) ?? hit
         if name.hasPrefix("python") || name.hasPrefix("pypy") {
-            if let exe = askPython(hit, cwd: cwd), access(exe, X_OK) == 0 { return .success(exe) }
+            // The same probe the run's metadata uses (it also learns the version).
+            if let exe = InterpreterCache(file: nil).info(for: hit, workingDirectory: cwd)?.path, access(exe, X_OK) == 0 {
+                return .success(exe)
+            }
         }
         return .success(PathOps.realpath(hit) ?? hit)
     }
@@ -48,30 +51,5 @@ enum InterpreterResolver {
             }
         }
         return nil
-    }
-
-    /// Runs `<python> -c 'import sys;print(sys.executable)'` and returns its answer.
-    static func askPython(_ python: String, cwd: String) -> String? {
-        var fds: [Int32] = [-1, -1]
-        guard csys_pipe_cloexec(&fds) == 0 else { return nil }
-        let spawned = ProcessSpawner.spawn(executable: python, argv: [python, "-c", "import sys;print(sys.executable)"],
-                                           environment: ProcessEnvironment.current(), cwd: cwd, stdout: fds[1])
-        close(fds[1])
-        defer { close(fds[0]) }
-        guard case .success(let pid) = spawned else { return nil }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while out.count <= 65536 {
-            let n = buf.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
-        while let last = out.last, last == 0x0A || last == 0x0D || last == 0x20 { out.removeLast() }
-        let text = String(decoding: out, as: UTF8.self)
-        return text.hasPrefix("/") && !text.contains("\n") ? text : nil
     }
 }
