@@ -26,11 +26,13 @@ let package = Package(
         .target(name: "BacktestServer", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance"]),
         .executableTarget(name: "backtest-rpc", dependencies: ["BacktestServer", "BacktestCore"]),
         .executableTarget(name: "backtest-bench", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance", "CSystem"]),
+        // What every test target shares: where the repo's own fixtures are, and the one rule for skips.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON"]),
-        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON"]),
-        .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON", "TestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON", "TestSupport"]),
+        .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
     ]
 )

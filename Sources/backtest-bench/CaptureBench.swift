@@ -198,11 +198,16 @@ enum CaptureBench {
         return parent(exe) + "/backtest-rpc"
     }
 
-    /// `../shared/fixtures/scripts` beside the repo this file is in.
+    /// The repo's own stand-in strategies, Tests/Fixtures/scripts, in the repo this file is in.
     static func defaultScripts() -> String {
+        repoFixtures() + "/scripts"
+    }
+
+    /// Tests/Fixtures of the repo this file is in (the bench carries no material of its own).
+    static func repoFixtures() -> String {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(4)
-        return parts.joined(separator: "/") + "/shared/fixtures/scripts"
+        parts.removeLast(3)
+        return parts.joined(separator: "/") + "/Tests/Fixtures"
     }
 
     static func parent(_ p: String) -> String {

@@ -12,7 +12,7 @@ import Glibc
 ///
 /// Options: `--dir DIR` (default: $TMPDIR/backtest-bench-validation-1m, reused if complete), `--regenerate`,
 /// `--repeat N` (default 5; the best and the median are printed), `--fixtures PATH` (make_outputs.py; default
-/// ../shared/fixtures/make_outputs.py or $FIXTURES_DIR/make_outputs.py).
+/// the repo's Tests/Fixtures/make_outputs.py or $FIXTURES_DIR/make_outputs.py).
 enum ValidationBench {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -23,7 +23,7 @@ enum ValidationBench {
         var repeats = 5
         var regenerate = false
         var fixtures = ProcessInfo.processInfo.environment["FIXTURES_DIR"].map { $0 + "/make_outputs.py" }
-            ?? "../shared/fixtures/make_outputs.py"
+            ?? CaptureBench.repoFixtures() + "/make_outputs.py"
         var i = 0
         while i < arguments.count {
             let a = arguments[i]

@@ -159,7 +159,10 @@ final class SupervisorRunTests: XCTestCase {
         defer { S.remove(run) }
         // Started by hand: no inherited descriptors, so it takes the run lock itself.
         let sup = try S.launch(run, locks: false)
-        XCTAssertTrue(S.eventually { run.record()?.status == .running })
+        // Wait until the script has written: killed before that, the supervisor takes the pipe's only reader
+        // with it, hang.py's first print meets EPIPE and it exits, leaving no group to find below.
+        XCTAssertTrue(S.eventually { S.read(run.paths.log)?.contains("hanging") == true })
+        XCTAssertEqual(run.record()?.status, .running)
         XCTAssertTrue(S.isLocked(run.paths.lock))
         // A second supervisor for the same run refuses to start.
         let second = try S.launch(run, locks: false)

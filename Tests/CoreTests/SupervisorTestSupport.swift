@@ -1,6 +1,7 @@
 import BacktestCore
 import Glibc
 import JSON
+import TestSupport
 import XCTest
 
 /// Shared by the supervisor, log and capture tests: temp workspaces with a queued run, the real
@@ -13,17 +14,11 @@ enum SupervisorTestSupport {
         return parts.joined(separator: "/")
     }()
 
-    /// `../shared/fixtures/scripts` beside the repo root (`BACKTEST_FIXTURE_SCRIPTS` overrides).
-    static var scripts: String {
-        if let p = getenv("BACKTEST_FIXTURE_SCRIPTS") { return String(cString: p) }
-        return Self.parent(repoRoot) + "/shared/fixtures/scripts"
-    }
+    /// The repo's own stand-in strategies, Tests/Fixtures/scripts.
+    static var scripts: String { TestPaths.scripts }
 
-    /// The real interpreter (a pyenv shim costs ~110 ms per start).
-    static let python: String = {
-        if let p = getenv("BACKTEST_TEST_PYTHON") { return String(cString: p) }
-        return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "/usr/bin/env"
-    }()
+    /// The real interpreter behind `python3` (a pyenv shim costs ~110 ms per start).
+    static var python: String { get throws { try TestPaths.python3() } }
 
     /// `BACKTEST_RPC_BIN`, else `backtest-rpc` beside the test bundle (same build directory).
     static let binary: String = {
@@ -103,9 +98,9 @@ enum SupervisorTestSupport {
     static func makePythonRun(_ args: [String], env: [String: String] = [:], timeout: Double? = nil,
                               grace: Double = 0.5) throws -> Run {
         if args.count == 2, args[0] == "-c" {
-            return try makeRun([python, "-u"], code: args[1], env: env, timeout: timeout, grace: grace)
+            return try makeRun([try python, "-u"], code: args[1], env: env, timeout: timeout, grace: grace)
         }
-        return try makeRun([python, "-u"] + args, env: env, timeout: timeout, grace: grace)
+        return try makeRun([try python, "-u"] + args, env: env, timeout: timeout, grace: grace)
     }
 
     /// A shell snippet run by /bin/sh.

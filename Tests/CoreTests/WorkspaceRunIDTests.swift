@@ -68,9 +68,9 @@ final class WorkspaceRunIDTests: XCTestCase {
         open(root + '/rival.txt', 'w').write('\\n'.join(made))
         """
         let py = try WorkspaceTestSupport.writeScript(root, "rival.py", rival)
-        guard case .success(let pid) = ProcessSpawner.spawn(executable: SupervisorTestSupport.python,
+        guard case .success(let pid) = ProcessSpawner.spawn(executable: try SupervisorTestSupport.python,
                                                            argv: ["python3", py, root], environment: [:], cwd: root)
-        else { throw XCTSkip("no python") }
+        else { return XCTFail("cannot start python3") }
         XCTAssertTrue(WorkspaceTestSupport.eventually { PathOps.exists(root + "/rival.ready") })
         var ours: [String] = []
         while !PathOps.exists(root + "/rival.txt") && ours.count < 3000 {

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import XCTest
 
 /// protocol/openrpc.json is the contract clients in four languages are checked against. It must be exactly
@@ -10,7 +11,7 @@ final class ContractTests: XCTestCase {
 
     func checkedIn() throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: repo + "/protocol/openrpc.json") else {
-            throw XCTSkip("protocol/openrpc.json missing")
+            throw ContractMissing()
         }
         return [UInt8](data)
     }
@@ -61,8 +62,9 @@ final class ContractTests: XCTestCase {
         let captured = ws.root + "/notifications.json"
         try JSONWriter.string(.array(frames)).write(toFile: captured, atomically: true, encoding: .utf8)
         let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", """
+        // jsonschema comes from the test run's own venv (Tests/tools/requirements.txt), not the user's Python.
+        check.executableURL = URL(fileURLWithPath: try Prerequisite.testPython())
+        check.arguments = ["-c", """
             import json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             for n in json.load(open(sys.argv[2])):
@@ -72,6 +74,10 @@ final class ContractTests: XCTestCase {
         try check.run()
         check.waitUntilExit()
         XCTAssertEqual(check.terminationStatus, 0, "a notification does not match protocol/notifications.schema.json (python3 jsonschema)")
+    }
+
+    struct ContractMissing: Error, CustomStringConvertible {
+        var description: String { "protocol/openrpc.json is missing: regenerate it with backtest-rpc --openrpc" }
     }
 
     /// Runs the binary with arguments and returns its stdout.

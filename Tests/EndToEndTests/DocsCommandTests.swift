@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The commands the README and the getting-started guide tell a new user to type are run here, so the docs
@@ -6,6 +7,7 @@ import XCTest
 /// the built binary stands in for `.build/debug/backtest-rpc`.
 final class DocsCommandTests: XCTestCase {
     func testReadmeAndGettingStartedCommandsWork() throws {
+        try Prerequisite.command("jq", package: "jq")  // the README's pipe ends in jq
         let repo = RunWorkspace.repoRoot
         let binary = try ServerProcess.binaryPath()
         var ran = 0
@@ -32,6 +34,7 @@ final class DocsCommandTests: XCTestCase {
     }
 
     func testReadmeRunCommandShowsACompletedRun() throws {
+        try Prerequisite.command("jq", package: "jq")
         let repo = RunWorkspace.repoRoot
         let text = try String(contentsOfFile: repo + "/README.md", encoding: .utf8)
         guard let block = Self.shellBlocks(text).first(where: { $0.contains("\"method\":\"run\"") }) else {

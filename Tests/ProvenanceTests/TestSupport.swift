@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -33,14 +34,8 @@ enum TestSupport {
         return out.text
     }
 
-    /// The shared fixtures folder: $FIXTURES_ROOT, else `../shared/fixtures` beside the repository.
-    static var fixtures: String {
-        if let env = getenv("FIXTURES_ROOT") { return String(cString: env) }
-        // realpath: the test sources may be reached through a symlinked folder.
-        let here = realpath("\(#filePath)", nil).map { p in defer { free(p) }; return String(cString: p) } ?? "\(#filePath)"
-        let repo = PathText.parent(PathText.parent(PathText.parent(here)))
-        return PathText.normalize(repo + "/../shared/fixtures")
-    }
+    /// The repo's own fixtures folder, Tests/Fixtures.
+    static var fixtures: String { TestPaths.fixtures }
 
     /// A copy of the multifile strategy in a temp folder (the fixtures themselves are never written to).
     static func multifileCopy(_ test: XCTestCase) -> String {

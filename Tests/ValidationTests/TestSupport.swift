@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestSupport
 import XCTest
 @testable import Validation
 
@@ -12,22 +13,12 @@ enum TestSupport {
         return url.path
     }()
 
-    /// ../shared/fixtures/make_outputs.py beside the repository.
-    static var generator: String { (repoRoot as NSString).deletingLastPathComponent + "/shared/fixtures/make_outputs.py" }
+    /// The repo's own output generator, Tests/Fixtures/make_outputs.py.
+    static var generator: String { TestPaths.generator }
 
-    static let python: String? = {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/python3"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }()
-
-    /// Skips the test when python3 or the generator is not there.
+    /// python3 (skips, naming it, where it is not installed).
     static func requirePython() throws -> String {
-        guard let python else { throw XCTSkip("python3 is not installed") }
-        guard FileManager.default.fileExists(atPath: generator) else { throw XCTSkip("no \(generator)") }
-        return python
+        try Prerequisite.command("python3", package: "python3")
     }
 
     static func tempDir(_ name: String = "val") -> String {

@@ -105,9 +105,9 @@ final class ValidationConfigTests: XCTestCase {
         let dd = r.warnings.first { $0.rule == "pnl.max_drawdown" }!
         XCTAssertTrue(dd.message.contains("capital 1000000.00 from metadata.json"), dd.message)
         XCTAssertEqual(dd.file, "pnl.csv")
-        // The loss is on line 32 (day 30 of 60); equity keeps sliding to its trough on line 45.
-        XCTAssertEqual(dd.line, 45)
-        XCTAssertTrue(dd.message.contains("(2020-02-11, line 31)"), dd.message)
+        // The loss is on line 42 (day 41 of 60); equity keeps sliding to its trough on line 46.
+        XCTAssertEqual(dd.line, 46)
+        XCTAssertTrue(dd.message.contains("(2020-02-25, line 41)"), dd.message)
 
         var withParams = ctx
         withParams.params = ["capital": 5_000_000]

@@ -54,9 +54,10 @@ public final class RunIndex: RunIndexing, Sendable {
         var rebuilt = false
         var db: SQLiteConnection
         do {
-            (db, rebuilt) = try Self.openChecked(path)
+            (db, rebuilt) = try Self.openBusyAware(path)
         } catch {
             // Corrupt, not a database, or of an unknown shape: keep it for a post-mortem, start afresh.
+            Self.warn("the run index \(path) cannot be used (\(error.description)); rebuilding it from the run dirs")
             let aside = path + ".broken-\(getpid())"
             rename(path, aside)
             unlink(path + "-wal"); unlink(path + "-shm")
@@ -78,6 +79,20 @@ public final class RunIndex: RunIndexing, Sendable {
         guard let (db, _) = try? Self.openChecked(path), let fresh = try? State(db: db) else { return false }
         state.withLock { $0 = fresh }
         return true
+    }
+
+    /// `openChecked`, tried again while the database is busy or locked. Two processes opening a new workspace
+    /// at the same instant both find no schema; one creates it while the other's switch to WAL or its schema
+    /// check can fail with SQLITE_BUSY before the busy handler applies. That is contention, not damage: moving
+    /// the file aside then would leave the first process writing to a file nobody reads.
+    private static func openBusyAware(_ path: String) throws(SQLiteConnection.Failure) -> (SQLiteConnection, Bool) {
+        var attempt = 0
+        while true {
+            do { return try openChecked(path) } catch where error.isContention && attempt < 100 {
+                attempt += 1
+                usleep(UInt32(min(attempt, 10)) * 5_000)  // back off: at most ~5 s in all
+            }
+        }
     }
 
     /// Opens, configures and checks the schema; returns whether the tables had to be (re)created.

@@ -14,6 +14,8 @@ final class SQLiteConnection: @unchecked Sendable {
         let message: String
         var description: String { message }
         var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
+        /// Another connection holds a lock this instant: worth trying again, never a reason to rebuild.
+        var isContention: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     }
 
     init(path: String) throws(Failure) {

@@ -1,31 +1,21 @@
 import Foundation
 import Glibc
 import JSON
+import TestSupport
 import XCTest
 
-/// A temporary workspace with the shared fixture scripts copied in (`fixtures/scripts/...`, and
+/// A temporary workspace with the repo's fixture scripts copied in (`fixtures/scripts/...`, and
 /// `fixtures/make_outputs.py` that strategy_analyzer imports), plus helpers to look at its runs on disk the
 /// way a second client would.
 struct RunWorkspace {
     let root: String
 
-    /// `../shared/fixtures` beside the repo root (the repo root is three levels above this file).
-    static let sharedFixtures: String = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
-    }()
-
-    static let repoRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    static var repoRoot: String { TestPaths.repoRoot }
 
     init(config: JSONValue? = nil) throws {
-        guard FileManager.default.fileExists(atPath: Self.sharedFixtures + "/scripts/hang.py") else {
-            throw XCTSkip("../shared/fixtures is not beside the repo")
-        }
         // Standardised ("/tmp//x" → "/tmp/x"), as the server reports paths.
         root = URL(fileURLWithPath: try ServerProcess.makeTemporaryDirectory(prefix: "bt-e2e")).standardizedFileURL.path
-        try FileManager.default.copyItem(atPath: Self.sharedFixtures, toPath: root + "/fixtures")
+        try FileManager.default.copyItem(atPath: TestPaths.fixtures, toPath: root + "/fixtures")
         if let config { try write("backtest-rpc.json", JSONWriter.string(config)) }
     }
 
@@ -90,11 +80,15 @@ func eventually(within seconds: Double = 20, _ condition: () -> Bool) -> Bool {
 
 func processAlive(_ pid: Int32) -> Bool {
     guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
-    // A zombie is dead for our purposes.
+    // A zombie is dead for our purposes, but only once all its threads are: a killed multi-threaded process
+    // (a supervisor) shows its leader as a zombie while other threads still exit and hold its descriptors
+    // (and so its locks). /proc/<pid>/task lists the threads not yet gone.
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
     guard let close = stat.lastIndex(of: ")") else { return true }
     let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
+    guard state == "Z" || state == "X" else { return true }
+    let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"))?.count ?? 0
+    return threads > 1
 }
 
 extension ServerProcess {

@@ -7,7 +7,7 @@ local function out(s) io.stdout:write(s .. "\n") end
 local this = debug.getinfo(1, "S").source:sub(2)
 local plugin_dir = vim.fn.fnamemodify(this, ":p:h:h")
 local repo = vim.fn.fnamemodify(plugin_dir, ":h:h")
-local fixtures = repo .. "/../shared/fixtures"
+local fixtures = repo .. "/Tests/Fixtures"
 
 vim.opt.runtimepath:prepend(plugin_dir)
 vim.cmd("runtime plugin/backtest_rpc.lua")

@@ -7,7 +7,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-fixtures="$repo/../shared/fixtures"
+fixtures="$repo/Tests/Fixtures"
 bin=${BACKTEST_RPC_BIN:-$repo/.build/debug/backtest-rpc}
 if [ ! -x "$bin" ]; then
   echo "no server binary at $bin"
