@@ -133,7 +133,7 @@ final class ValidationEndToEndTests: XCTestCase {
             ("bad_csv_quote", ["trades.csv:202: is not valid CSV: a quoted field opened here is never closed"], []),
             ("huge_loss", [], ["trades.csv:202: pnl -25000.00 loses more than 10000.00 on one trade (max_loss_per_trade)"]),
             ("deep_drawdown", [], [
-                "pnl.csv:46: equity falls 45.00% from its peak 1078782.13 (2020-02-25, line 41) to 583430.17 on 2020-03-03, "
+                "pnl.csv:46: equity falls 45.00% from its peak 1060782.13 (2020-02-25, line 41) to 583430.17 on 2020-03-03, "
                     + "more than the 30.00% limit (max_drawdown_pct; capital 1000000.00 from metadata.json)",
                 "summary.csv:2: total_pnl does not reconcile: trades.csv pnl sums to 81780.60, summary.csv total_pnl is "
                     + "-375471.01, pnl.csv last cumulative_pnl (line 61) is -375471.01 (tolerance 0.01 or 1e-06 relative, "
