@@ -21,13 +21,18 @@ public struct RunSpec: Sendable, Equatable {
     public var scriptPath: String
     public var workspaceRoot: String
     public var inputs: [String]
+    /// The params and args as the client sent them. The record shows them with secrets masked; a rerun
+    /// needs the real values, and this file is the one place that keeps them.
+    public var params: JSONObject
+    public var args: [String]
 
     public init(executable: String, argv: [String], envAdded: [String: String], baseEnv: [String: String],
                 cwd: String, timeoutSeconds: Double?, killGraceSeconds: Double, profile: String?,
-                scriptPath: String, workspaceRoot: String, inputs: [String]) {
+                scriptPath: String, workspaceRoot: String, inputs: [String], params: JSONObject = [:], args: [String] = []) {
         self.executable = executable; self.argv = argv; self.envAdded = envAdded; self.baseEnv = baseEnv
         self.cwd = cwd; self.timeoutSeconds = timeoutSeconds; self.killGraceSeconds = killGraceSeconds
         self.profile = profile; self.scriptPath = scriptPath; self.workspaceRoot = workspaceRoot; self.inputs = inputs
+        self.params = params; self.args = args
     }
 
     /// The environment the script gets: base, then the run's additions (which win).
@@ -41,7 +46,8 @@ public struct RunSpec: Sendable, Equatable {
             "executable": .string(executable), "argv": .from(argv), "env_added": dict(envAdded),
             "base_env": dict(baseEnv), "cwd": .string(cwd), "timeout_s": .from(timeoutSeconds),
             "kill_grace_s": .double(killGraceSeconds), "profile": .from(profile), "script_path": .string(scriptPath),
-            "workspace_root": .string(workspaceRoot), "inputs": .from(inputs),
+            "workspace_root": .string(workspaceRoot), "inputs": .from(inputs), "params": .object(params),
+            "args": .from(args),
         ]
     }
 
@@ -57,6 +63,7 @@ public struct RunSpec: Sendable, Equatable {
         self.init(executable: exe, argv: argv, envAdded: dict(v["env_added"]), baseEnv: dict(v["base_env"]), cwd: cwd,
                   timeoutSeconds: v["timeout_s"].doubleValue, killGraceSeconds: v["kill_grace_s"].doubleValue ?? 5,
                   profile: v["profile"].stringValue, scriptPath: script, workspaceRoot: root,
-                  inputs: v["inputs"].arrayValue?.compactMap(\.stringValue) ?? [])
+                  inputs: v["inputs"].arrayValue?.compactMap(\.stringValue) ?? [], params: v["params"].objectValue ?? [:],
+                  args: v["args"].arrayValue?.compactMap(\.stringValue) ?? [])
     }
 }

@@ -4,6 +4,8 @@ import JSONRPC
 /// The command line of the server.
 public struct ServerOptions: Sendable {
     public var workspace: String?
+    /// A runs dir outside the workspace (shared scratch space), chosen by whoever runs the server.
+    public var runsDir: String?
     public var framing: Framing = .auto
     public var strict = false
     public var maxMessageSize = 64 << 20
@@ -16,7 +18,7 @@ public struct ServerOptions: Sendable {
     public var printNotificationSchemas = false
 
     static let usage = """
-        usage: backtest-rpc [--workspace DIR] [--framing auto|lsp|ndjson] [--strict]
+        usage: backtest-rpc [--workspace DIR] [--runs-dir DIR] [--framing auto|lsp|ndjson] [--strict]
                             [--max-message-size BYTES] [--client-pid PID] [--version] [--openrpc]
                             [--notification-schemas]
         JSON-RPC 2.0 on stdin/stdout. See docs/protocol.md.
@@ -31,6 +33,7 @@ public struct ServerOptions: Sendable {
         while i < args.count {
             switch args[i] {
             case "--workspace": guard let v = value() else { return .exit(2, "--workspace needs a directory") }; o.workspace = v
+            case "--runs-dir": guard let v = value(), !v.isEmpty else { return .exit(2, "--runs-dir needs a directory") }; o.runsDir = v
             case "--framing":
                 guard let v = value(), let f = Framing(rawValue: v) else { return .exit(2, "--framing takes auto, lsp or ndjson") }
                 o.framing = f

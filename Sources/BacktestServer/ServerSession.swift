@@ -18,7 +18,8 @@ final class ServerSession: Sendable {
         self.options = options
         let streams = RunStreams(notifier: notifier)
         self.streams = streams
-        workspaces = WorkspaceProvider(commandLineRoot: options.workspace, onOpen: { ws in streams.attach(ws) })
+        workspaces = WorkspaceProvider(commandLineRoot: options.workspace, commandLineRunsDir: options.runsDir,
+                                       onOpen: { ws in streams.attach(ws) })
     }
 
     /// The workspace, with core errors turned into protocol errors.

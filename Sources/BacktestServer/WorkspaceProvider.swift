@@ -15,8 +15,12 @@ final class WorkspaceProvider: Sendable {
     private let supervisorExecutable: String
     private let onOpen: @Sendable (Workspace) -> Void
 
-    init(commandLineRoot: String?, onOpen: @escaping @Sendable (Workspace) -> Void) {
+    /// `--runs-dir`, made absolute against the server's working directory.
+    private let commandLineRunsDir: String?
+
+    init(commandLineRoot: String?, commandLineRunsDir: String? = nil, onOpen: @escaping @Sendable (Workspace) -> Void) {
         state = Mutex(State(root: commandLineRoot, fromCommandLine: commandLineRoot != nil, workspace: nil))
+        self.commandLineRunsDir = commandLineRunsDir.map(Self.absolute)
         supervisorExecutable = Self.ownExecutable()
         self.onOpen = onOpen
     }
@@ -38,12 +42,22 @@ final class WorkspaceProvider: Sendable {
         let (ws, opened): (Workspace, Bool) = try state.withLock { s in
             if let w = s.workspace { return (w, false) }
             let root = Self.absolute(s.root ?? FileManager.default.currentDirectoryPath)
-            let w = try Workspace(root: root, supervisorExecutable: supervisorExecutable, serverPID: getpid())
+            let w = try Workspace(root: root, runsDir: try runsDir(forRoot: root), supervisorExecutable: supervisorExecutable,
+                                  serverPID: getpid())
             s.workspace = w
             return (w, true)
         }
         if opened { onOpen(ws) }
         return ws
+    }
+
+    /// The operator's runs dir for this workspace: `--runs-dir`, else their user config's entry for the
+    /// root; nil: the repository's `runs_dir` (which must stay inside the workspace).
+    private func runsDir(forRoot root: String) throws -> String? {
+        if let commandLineRunsDir { return commandLineRunsDir }
+        let user = try UserConfig.load(path: UserConfig.defaultPath(environment: ProcessInfo.processInfo.environment))
+        let real = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        return user.runsDir(forRoot: real)
     }
 
     static func absolute(_ path: String) -> String {

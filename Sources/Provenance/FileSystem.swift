@@ -53,9 +53,13 @@ package enum FileSystem {
     }
 
     /// Every regular file under `root`, as paths relative to it, sorted bytewise. Symlinked directories are
-    /// not entered (they could loop); `skip` names top-level entries to leave out.
-    package static func walkFiles(_ root: String, skipTopLevel skip: Set<String> = []) -> [String] {
+    /// not entered (they could loop); `skip` names top-level entries to leave out. With `linksOutside` false,
+    /// a symlink to a file is listed only when its target is under `root` too (a run's results may not make
+    /// the server read `/etc/passwd` or the run's private spec by linking to them).
+    package static func walkFiles(_ root: String, skipTopLevel skip: Set<String> = [],
+                                  linksOutside: Bool = true) -> [String] {
         var out: [String] = []
+        let realRoot = realPath(root)
         func visit(_ rel: String) {
             let dir = rel.isEmpty ? root : root + "/" + rel
             guard let list = entries(dir) else { return }
@@ -67,7 +71,8 @@ package enum FileSystem {
                 case .file: out.append(childRel)
                 case .other:
                     // A symlink to a regular file is content the run produced or reads: include it.
-                    if kind(root + "/" + childRel) == .file { out.append(childRel) }
+                    guard kind(root + "/" + childRel) == .file else { break }
+                    if linksOutside || PathText.relative(realPath(root + "/" + childRel), to: realRoot) != nil { out.append(childRel) }
                 case .missing: break
                 }
             }

@@ -8,6 +8,8 @@ import Provenance
 /// the record, never a failed run.
 struct RunProvenanceHooks: Sendable {
     let layout: WorkspaceLayout
+    /// The workspace's secret names: the metadata shows argv and the added environment without secrets.
+    var redaction = SecretRedaction.standard
 
     /// The record member a rerun names its original in.
     static let rerunOfKey = "rerun_of"
@@ -18,10 +20,12 @@ struct RunProvenanceHooks: Sendable {
         let rerun = record.extra[Self.rerunOfKey]?.stringValue.flatMap { id in
             RunStore.isValidRunID(id) ? RerunSource.load(runID: id, runDir: layout.run(id).runDir) : nil
         }
+        let secrets = redaction.secretValues(params: spec.params, env: spec.envAdded)
         let request = RunProvenance.StartRequest(
             backtestID: record.runID, serverVersion: BacktestVersion.current,
             interpreter: spec.executable == spec.scriptPath ? nil : spec.executable, script: spec.scriptPath,
-            entryPoint: record.script, argv: spec.argv, params: .object(record.params), envAdded: spec.envAdded,
+            entryPoint: record.script, argv: redaction.redact(argv: spec.argv, secretValues: secrets),
+            params: .object(record.params), envAdded: redaction.redact(env: spec.envAdded),
             workingDirectory: spec.cwd, workspaceRoot: spec.workspaceRoot, runDir: record.runDir, inputs: spec.inputs,
             rerun: rerun, startedAt: record.startedAt.map { ISOTime.format(millis: $0) })
         let started = RunProvenance.start(request, interpreters: InterpreterCache(file: layout.interpreterCache))

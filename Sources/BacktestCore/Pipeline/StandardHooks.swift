@@ -6,9 +6,9 @@ import JSON
 public enum StandardHooks {
     public static func make(layout: WorkspaceLayout) -> SupervisorHooks {
         let index = try? RunIndex(path: layout.index)
-        let config = try? WorkspaceConfig.load(root: layout.root)
+        let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir)
         let validation = config.flatMap { try? RunValidation(workspace: $0) }
-        let provenance = RunProvenanceHooks(layout: layout)
+        let provenance = RunProvenanceHooks(layout: layout, redaction: config?.redaction ?? .standard)
         return SupervisorHooks(
             index: index,
             onStart: { record, spec in provenance.started(record, spec) },

@@ -48,7 +48,8 @@ extension Workspace {
             env["PYTHONPATH"] = [extra, env["PYTHONPATH"]].compactMap { $0 }.joined(separator: ":")
         }
         let request = RunRequest(
-            script: entry, params: original.params, args: original.args, env: env,
+            // The spec keeps the real params and args; the record shows them with secrets masked.
+            script: entry, params: spec?.params ?? original.params, args: spec?.args ?? original.args, env: env,
             timeoutSeconds: original.timeoutSeconds, tags: original.tags, note: original.note, profile: original.profile,
             inputs: spec?.inputs ?? [], scriptsDirOverride: source.codeDir,
             extra: [RunProvenanceHooks.rerunOfKey: .string(runID)])

@@ -20,6 +20,21 @@ enum PathOps {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// `path` (absolute, normalised) with its longest existing prefix resolved through symlinks: where a
+    /// directory about to be created would really end up.
+    static func resolveExistingPrefix(_ path: String) -> String {
+        var head = path, tail: [Substring] = []
+        while head != "/" {
+            if let real = realpath(head) {
+                return tail.isEmpty ? real : normalize(real + "/" + tail.reversed().joined(separator: "/"))
+            }
+            guard let slash = head.lastIndex(of: "/") else { break }
+            tail.append(head[head.index(after: slash)...])
+            head = slash == head.startIndex ? "/" : String(head[..<slash])
+        }
+        return normalize("/" + tail.reversed().joined(separator: "/"))
+    }
+
     /// Whether `path` is `dir` or inside it (both normalised absolute paths).
     static func isInside(_ path: String, _ dir: String) -> Bool {
         path == dir || dir == "/" || path.hasPrefix(dir + "/")

@@ -64,7 +64,7 @@ public final class Scheduler: Sendable {
     @discardableResult
     public static func passAfterRunEnded(layout: WorkspaceLayout, index: (any RunIndexing)? = nil,
                                          supervisorExecutable: String = Scheduler.currentExecutable()) -> [String] {
-        guard let config = try? WorkspaceConfig.load(root: layout.root) else { return [] }
+        guard let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir) else { return [] }
         let scheduler = Scheduler(layout: layout, config: config, supervisorExecutable: supervisorExecutable, index: index)
         return scheduler.schedulePass()
     }

@@ -18,9 +18,9 @@ enum ScriptResolver {
         guard !script.isEmpty, !script.utf8.contains(0) else { throw .scriptNotFound(script: script, scriptsDir: scriptsDir) }
         let dir = PathOps.normalize(scriptsDir)
         let absolute = PathOps.join(dir, script)
-        guard PathOps.isInside(absolute, dir), absolute != dir else {
-            throw .scriptOutsideWorkspace(script: script, scriptsDir: scriptsDir)
-        }
+        guard PathOps.isInside(absolute, dir) else { throw .scriptOutsideWorkspace(script: script, scriptsDir: scriptsDir) }
+        // "." or "a/..": the scripts dir itself, which is inside but is no script.
+        guard absolute != dir else { throw .scriptNotFound(script: script, scriptsDir: scriptsDir) }
         // Symlinks: the real file must be inside the real scripts dir.
         let realDir = PathOps.realpath(dir) ?? dir
         guard let real = PathOps.realpath(absolute) else { throw .scriptNotFound(script: script, scriptsDir: scriptsDir) }

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import JSON
+import Provenance
 import Synchronization
 
 /// One workspace as seen by one server process: submits runs, answers questions about them, cancels them
@@ -40,9 +41,10 @@ public final class Workspace: Sendable {
     /// Opens the workspace at `root`: reads the config, creates the runs dir and its shared state, opens
     /// (or rebuilds) the index, ends runs whose supervisor died, starts what the queue allows, and starts the
     /// periodic safety nets and the follower thread.
-    public init(root: String, supervisorExecutable: String, serverPID: Int32 = getpid(),
+    /// `runsDir`: a runs dir chosen by whoever runs the server (see `WorkspaceConfig.load`).
+    public init(root: String, runsDir: String? = nil, supervisorExecutable: String, serverPID: Int32 = getpid(),
                 tickInterval: Double = Workspace.defaultTickInterval, followInterval: Double = 0.02) throws(CoreError) {
-        config = try WorkspaceConfig.load(root: root)
+        config = try WorkspaceConfig.load(root: root, runsDir: runsDir)
         self.supervisorExecutable = supervisorExecutable
         self.serverPID = serverPID
         let layout = config.layout
@@ -118,8 +120,13 @@ public final class Workspace: Sendable {
             let timeout = req.timeoutSeconds ?? config.defaultTimeoutSeconds
             let spec = RunSpec(executable: executable, argv: argv, envAdded: env, baseEnv: baseEnv, cwd: scriptsDir,
                                timeoutSeconds: timeout, killGraceSeconds: config.killGraceSeconds, profile: req.profile,
-                               scriptPath: script.absolute, workspaceRoot: config.root, inputs: req.inputs)
-            var record = RunRecord(runID: runID, script: script.relative, params: req.params, args: req.args,
+                               scriptPath: script.absolute, workspaceRoot: config.root, inputs: req.inputs,
+                               params: req.params, args: req.args)
+            // What everyone may see (record, index, notifications): secret-named params and URL passwords
+            // masked. The script gets the real values through the spec.
+            let redaction = config.redaction
+            var record = RunRecord(runID: runID, script: script.relative, params: redaction.redact(params: req.params),
+                                   args: redaction.redact(argv: req.args, secretValues: []),
                                    status: .queued, createdAt: createdAt, runDir: paths.runDir, outputDir: paths.results)
             record.serverPID = Int(serverPID)
             record.tags = req.tags

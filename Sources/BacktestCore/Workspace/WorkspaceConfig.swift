@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import Provenance
 
 /// A workspace's settings: its root (decided by the server: `--workspace`, else the client's rootUri/rootPath,
 /// else the current directory) and what the optional `backtest-rpc.json` at that root says. Every key is
@@ -30,13 +31,28 @@ public struct WorkspaceConfig: Sendable, Equatable {
     public let env: [String: String]
     /// Seconds between SIGTERM and SIGKILL when a run is cancelled or times out.
     public let killGraceSeconds: Double
+    /// Name fragments the workspace adds to the built-in secret markers (`secret_names`).
+    public let secretNames: [String]
     /// The whole file as written, for the sections other modules read (`validation`, `profiles`).
     public let raw: JSONObject
+
+    /// The repository's `runs_dir` must stay inside the workspace, symlinks included: the server creates and
+    /// writes there, often as root, and the file comes with whatever repository is opened. A runs dir
+    /// elsewhere is the server operator's choice (`--runs-dir`, or their user config), not the repository's.
+    static func checkContained(runsDir: String, root: String,
+                               bad: (String, String) -> CoreError) throws(CoreError) {
+        let real = PathOps.resolveExistingPrefix(runsDir)
+        guard real != root, PathOps.isInside(real, root) else {
+            throw bad("runs_dir", "\(real) is outside the workspace \(root); a runs dir elsewhere is set by whoever "
+                      + "runs the server: `backtest-rpc --runs-dir DIR`, or \"workspaces\": {\"\(root)\": {\"runs_dir\": DIR}} "
+                      + "in ~/.config/backtest-rpc/config.json")
+        }
+    }
 
     /// Top-level keys this module reads.
     public static let knownKeys = [
         "scripts_dir", "runs_dir", "max_parallel", "interpreters", "default_timeout_s", "output_dir_arg", "env",
-        "kill_grace_s",
+        "kill_grace_s", "secret_names",
     ]
     /// Top-level keys that are allowed but read elsewhere (or by editors).
     public static let passThroughKeys = ["validation", "profiles", "$schema"]
@@ -46,13 +62,17 @@ public struct WorkspaceConfig: Sendable, Equatable {
     /// The file layout of the shared state under the runs dir.
     public var layout: WorkspaceLayout { WorkspaceLayout(root: root, runsDir: runsDir) }
 
-    /// Reads `<root>/backtest-rpc.json` if it exists. `root` must be an existing directory.
-    public static func load(root: String) throws(CoreError) -> WorkspaceConfig {
+    /// Reads `<root>/backtest-rpc.json` if it exists. `root` must be an existing directory. `runsDir`, when
+    /// given, is the runs dir chosen by whoever runs the server (`--runs-dir`, their user config, or the
+    /// layout a supervisor was started with): it wins over the file's `runs_dir`, and may lie anywhere.
+    public static func load(root: String, runsDir: String? = nil) throws(CoreError) -> WorkspaceConfig {
         guard let absRoot = PathOps.realpath(root) else {
             throw .workspace(path: root, reason: "the workspace root does not exist")
         }
         let file = absRoot + "/" + fileName
-        guard PathOps.exists(file) else { return try WorkspaceConfig(root: absRoot, path: nil, object: [:]) }
+        guard PathOps.exists(file) else {
+            return try WorkspaceConfig(root: absRoot, path: nil, object: [:], runsDirOverride: runsDir)
+        }
         guard let bytes = AtomicFile.read(file) else {
             throw .configInvalid(path: file, key: "", reason: "cannot be read: \(errnoText())")
         }
@@ -63,11 +83,11 @@ public struct WorkspaceConfig: Sendable, Equatable {
         guard let object = value.objectValue else {
             throw .configInvalid(path: file, key: "", reason: "expected a JSON object, got \(value.typeName)")
         }
-        return try WorkspaceConfig(root: absRoot, path: file, object: object)
+        return try WorkspaceConfig(root: absRoot, path: file, object: object, runsDirOverride: runsDir)
     }
 
     /// Builds a config from an already parsed object (tests, and `load`). `root` must be absolute.
-    public init(root: String, path: String?, object: JSONObject) throws(CoreError) {
+    public init(root: String, path: String?, object: JSONObject, runsDirOverride: String? = nil) throws(CoreError) {
         let where_ = path ?? root + "/" + Self.fileName
         func bad(_ key: String, _ reason: String) -> CoreError { .configInvalid(path: where_, key: key, reason: reason) }
 
@@ -94,7 +114,12 @@ public struct WorkspaceConfig: Sendable, Equatable {
         self.raw = object
         scriptsDir = try directory("scripts_dir", default: ".")
         guard PathOps.isDirectory(scriptsDir) else { throw bad("scripts_dir", "\(scriptsDir) is not a directory") }
-        runsDir = try directory("runs_dir", default: "backtests")
+        if let runsDirOverride {
+            runsDir = PathOps.normalize(runsDirOverride)
+        } else {
+            runsDir = try directory("runs_dir", default: "backtests")
+            try Self.checkContained(runsDir: runsDir, root: root, bad: bad)
+        }
         if runsDir == root { throw bad("runs_dir", "must not be the workspace root itself") }
 
         if let v = object["max_parallel"], !v.isNull {
@@ -162,7 +187,18 @@ public struct WorkspaceConfig: Sendable, Equatable {
             guard g >= 0, g <= 3600 else { throw bad("kill_grace_s", "must be between 0 and 3600, got \(g)") }
             killGraceSeconds = g
         } else { killGraceSeconds = 5 }
+
+        if let v = object["secret_names"], !v.isNull {
+            guard let a = v.arrayValue, let names = Optional(a.compactMap(\.stringValue)), names.count == a.count,
+                  !names.contains(where: \.isEmpty) else {
+                throw bad("secret_names", "expected an array of non-empty name fragments such as [\"BROKER\"]")
+            }
+            secretNames = names
+        } else { secretNames = [] }
     }
+
+    /// How this workspace hides secrets in what it writes (records, index, metadata, notifications).
+    public var redaction: SecretRedaction { SecretRedaction(extraNames: secretNames) }
 
     /// Why `name` cannot be an environment variable set for a run, or nil when it can.
     static func envNameProblem(_ name: String) -> String? {
