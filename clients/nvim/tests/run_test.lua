@@ -58,6 +58,19 @@ local function run_cmd(cmdline)
   return bt._state.last_run
 end
 
+case("run statuses and error codes come from the generated contract", function()
+  local c = require("backtest_rpc.contract")
+  assert(bt.contract == c, "the plugin uses contract.lua")
+  assert(#c.all_statuses > 0 and #c.terminal_statuses > 0 and #c.methods > 0, "facts present")
+  local terminal = {}
+  for _, s in ipairs(c.terminal_statuses) do terminal[s] = true end
+  for _, s in ipairs(c.all_statuses) do
+    assert((bt.terminal[s] == true) == (terminal[s] == true), "terminal set differs at " .. s)
+  end
+  assert(bt.terminal.completed and bt.terminal.failed and bt.terminal.cancelled and not bt.terminal.running)
+  assert(c.error_codes.method_not_found == -32601 and c.error_codes.run_not_found == 2001, "error codes")
+end)
+
 case("BacktestRun fills a log buffer live and notifies status", function()
   local id = run_cmd("BacktestRun scripts/strategy_analyzer.py start_date=2024-01-01 end_date=2024-01-31 trades=40 sleep=0.5")
   local r = bt._state.runs[id]

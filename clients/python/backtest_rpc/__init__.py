@@ -2,13 +2,40 @@
 
 Standard library only. ``Client`` starts the server for a workspace; ``Client.run`` returns a ``RunHandle``
 to wait on, stream from, cancel, and read results through. See docs/clients/python.md.
-"""
-__version__ = "0.1.0"
 
-from .client import Client, find_server  # noqa: E402
-from .errors import *  # noqa: E402,F401,F403
-from .errors import BacktestError, ConnectionLost, RPCError, ServerNotFound  # noqa: E402
-from .handle import RunHandle  # noqa: E402
-from .types import (CompareTable, FileInfo, Health, LogEvent, LogLine, LogPage, ProgressEvent,  # noqa: E402
-                    ReadChunk, Report, ResultFiles, RunList, RunRecord, RunStarted, ServerInfo, StatusEvent,
-                    Subscription, ValidationIssue, ValidationReport)
+Modules: ``client`` (Client), ``handle`` (RunHandle), ``types`` (result and notification dataclasses),
+``errors`` (exceptions, one per contract error), ``session`` (the JSON-RPC session), ``transport`` (the byte
+streams under it: a server process, or an in-memory server for tests), ``backend`` (what a handle needs of
+its client), ``tables`` (result CSVs), ``progress``, ``render``, ``cli``, ``ipython`` (the ``%backtest``
+magic), and ``_contract`` (facts generated from protocol/openrpc.json).
+"""
+from ._version import __version__
+from .client import Client, find_server
+from .errors import (BacktestError, ConfigInvalid, ConnectionLost, InternalError, InvalidParams, InvalidRequest,
+                     MessageTooLarge, MethodNotFound, ParseError, PathOutsideRun, ProfileNotFound,
+                     RequestCancelled, ResultsMissing, RPCError, RunFileNotFound, RunFinished, RunNotFinished,
+                     RunNotFound, ScriptNotFound, ScriptNotRunnable, ScriptOutsideWorkspace, ServerNotFound,
+                     ServerNotInitialized, ShuttingDown, WorkspaceError, error_from_response)
+from .handle import RunHandle
+from .transport import MemoryTransport, SubprocessTransport, Transport
+from .types import (CompareTable, FileInfo, Health, LogEvent, LogLine, LogPage, ProgressEvent, ReadChunk, Report,
+                    ResultFiles, RunList, RunRecord, RunStarted, ServerInfo, StatusEvent, Subscription,
+                    ValidationIssue, ValidationReport)
+
+__all__ = [
+    "__version__",
+    # client and runs
+    "Client", "find_server", "RunHandle",
+    # transports
+    "Transport", "SubprocessTransport", "MemoryTransport",
+    # errors
+    "BacktestError", "ServerNotFound", "ConnectionLost", "RPCError", "error_from_response",
+    "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams", "InternalError", "ServerNotInitialized",
+    "RequestCancelled", "ShuttingDown", "MessageTooLarge", "RunNotFound", "ScriptNotFound",
+    "ScriptOutsideWorkspace", "ScriptNotRunnable", "ConfigInvalid", "RunFinished", "PathOutsideRun",
+    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing",
+    # results and notifications
+    "CompareTable", "FileInfo", "Health", "LogEvent", "LogLine", "LogPage", "ProgressEvent", "ReadChunk", "Report",
+    "ResultFiles", "RunList", "RunRecord", "RunStarted", "ServerInfo", "StatusEvent", "Subscription",
+    "ValidationIssue", "ValidationReport",
+]

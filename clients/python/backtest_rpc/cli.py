@@ -23,6 +23,8 @@ from .handle import RunHandle
 from .render import RUN_COLUMNS, parse_assignments, run_rows, text_table
 from .types import LogEvent, StatusEvent
 
+__all__ = ["main", "COMMANDS"]
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="backtest-rpc-py", description="Run and follow backtests via backtest-rpc.")

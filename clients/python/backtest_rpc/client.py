@@ -1,4 +1,5 @@
-"""Client: starts a backtest-rpc server for a workspace and offers every method as a plain call."""
+"""Client: starts a backtest-rpc server for a workspace (or speaks over a given transport) and offers every
+method as a plain call."""
 from __future__ import annotations
 
 import base64
@@ -7,11 +8,15 @@ import shutil
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
+from ._contract import TERMINAL_STATUSES
+from ._version import __version__
 from .errors import ConnectionLost, ServerNotFound
-from .handle import RunHandle, parse_csv
-from .transport import Connection
+from .handle import RunHandle
+from .session import Session
+from .tables import parse_csv
+from .transport import SubprocessTransport, Transport
 from .types import (CompareTable, Health, LogPage, ReadChunk, Report, ResultFiles, RunList, RunRecord,
-                    RunStarted, ServerInfo, Subscription, TERMINAL_STATUSES, ValidationReport)
+                    RunStarted, ServerInfo, Subscription, ValidationReport)
 
 __all__ = ["Client", "find_server"]
 
@@ -46,23 +51,30 @@ class Client:
 
     ``command`` replaces the server command (a list, or a path); ``--workspace`` is added when
     ``workspace`` is given. ``timeout`` is the default seconds to wait for any answer (None: forever).
+    ``transport`` speaks to a server that is already there instead of starting one (e.g. a
+    :class:`~backtest_rpc.transport.MemoryTransport` in tests); ``command``, ``env`` and ``server_args``
+    then have no use.
     """
 
     def __init__(self, workspace: Optional[Union[str, os.PathLike]] = None,
                  command: Optional[Sequence[str]] = None, *, env: Optional[Dict[str, str]] = None,
                  server_args: Iterable[str] = (), initialize: bool = True, timeout: Optional[float] = 120.0,
-                 client_name: str = "backtest_rpc-python"):
+                 client_name: str = "backtest_rpc-python", transport: Optional[Transport] = None):
         self.workspace = os.path.abspath(os.fspath(workspace)) if workspace is not None else None
-        argv = find_server(command)
-        if self.workspace is not None and "--workspace" not in argv:
-            argv += ["--workspace", self.workspace]
-        argv += list(server_args)
+        server_args = list(server_args)
+        if transport is None:
+            argv = find_server(command)
+            if self.workspace is not None and "--workspace" not in argv:
+                argv += ["--workspace", self.workspace]
+            transport = SubprocessTransport(argv + server_args, env=env)
+        elif command is not None or env is not None or server_args:
+            raise TypeError("command, env and server_args start a server; they cannot go with transport=")
         self.timeout = timeout
         self._handles: Dict[str, List[RunHandle]] = {}
         self._handles_lock = threading.Lock()
         self._listeners: List[Listener] = []
         self._closed = False
-        self.conn = Connection(argv, env=env, on_notification=self._on_notification)
+        self.conn = Session(transport, on_notification=self._on_notification)
         self.server_info: Optional[ServerInfo] = None
         if initialize:
             self.server_info = self.initialize(client_name)
@@ -118,7 +130,6 @@ class Client:
 
     def initialize(self, client_name: str = "backtest_rpc-python") -> ServerInfo:
         """Done for you by the constructor; tells the server who we are and where the workspace is."""
-        from . import __version__
         params: Dict[str, Any] = {"processId": os.getpid(),
                                   "clientInfo": {"name": client_name, "version": __version__}}
         if self.workspace is not None:
@@ -140,7 +151,7 @@ class Client:
         ``wait_for_runs``: then stdin is closed and the server waits for the runs it started (until
         ``timeout``; None = no limit) before it exits. Returns the server's exit code."""
         if self._closed:
-            return self.conn.proc.returncode
+            return self.conn.returncode
         self._closed = True
         if self.conn.alive:
             if wait_for_runs:
@@ -160,7 +171,7 @@ class Client:
                     return rc
         self.conn.close_stdin()
         self.conn.kill()
-        return self.conn.proc.returncode
+        return self.conn.returncode
 
     @property
     def alive(self) -> bool:

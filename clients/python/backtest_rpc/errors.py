@@ -1,12 +1,24 @@
 """Exceptions raised by the client.
 
-Every JSON-RPC error the server answers becomes an :class:`RPCError` subclass chosen by its code
-(see docs/protocol.md, "Errors"), so callers can write ``except RunNotFound`` instead of comparing
-numbers. The code, message and ``data`` object travel with the exception.
+Every JSON-RPC error the server answers becomes an :class:`RPCError` subclass chosen by its code, so callers
+can write ``except RunNotFound`` instead of comparing numbers. The code, message and ``data`` object travel
+with the exception. Each class names its error as the contract does (``error_name``); the codes come from
+the contract (``_contract.ERROR_CODES``, generated from protocol/openrpc.json), never from this file.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Type
+
+from ._contract import ERROR_CODES
+
+__all__ = [
+    "BacktestError", "ServerNotFound", "ConnectionLost", "RPCError",
+    "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams", "InternalError", "ServerNotInitialized",
+    "RequestCancelled", "ShuttingDown", "MessageTooLarge", "RunNotFound", "ScriptNotFound",
+    "ScriptOutsideWorkspace", "ScriptNotRunnable", "ConfigInvalid", "RunFinished", "PathOutsideRun",
+    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing",
+    "ERROR_CLASSES", "error_class", "error_from_response",
+]
 
 
 class BacktestError(Exception):
@@ -27,9 +39,18 @@ class ConnectionLost(BacktestError):
 
 
 class RPCError(BacktestError):
-    """An error answer from the server: ``code``, ``message`` and ``data`` as sent."""
+    """An error answer from the server: ``code``, ``message`` and ``data`` as sent.
 
+    A subclass stands for one error of the contract: ``error_name`` is its name there, and the class's
+    ``code`` is that error's code in the contract (None when the contract no longer has it)."""
+
+    error_name: Optional[str] = None
     code: Optional[int] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("error_name") is not None:
+            cls.code = ERROR_CODES.get(cls.error_name)  # type: ignore[arg-type]
 
     def __init__(self, code: int, message: str, data: Any = None, method: Optional[str] = None):
         detail = f"{message} (code {code}"
@@ -45,40 +66,55 @@ class RPCError(BacktestError):
         self.method = method
 
 
-# One class per documented code. The names follow docs/protocol.md in CamelCase.
-class ParseError(RPCError): code = -32700
-class InvalidRequest(RPCError): code = -32600
-class MethodNotFound(RPCError): code = -32601
-class InvalidParams(RPCError): code = -32602
-class InternalError(RPCError): code = -32603
-class ServerNotInitialized(RPCError): code = -32002
-class RequestCancelled(RPCError): code = -32800
-class ShuttingDown(RPCError): code = 1001
-class MessageTooLarge(RPCError): code = 1002
-class RunNotFound(RPCError): code = 2001
-class ScriptNotFound(RPCError): code = 2002
-class ScriptOutsideWorkspace(RPCError): code = 2003
-class ScriptNotRunnable(RPCError): code = 2004
-class ConfigInvalid(RPCError): code = 2005
-class RunFinished(RPCError): code = 2006
-class PathOutsideRun(RPCError): code = 2007
+# One class per error of the contract, named after it in CamelCase.
+class ParseError(RPCError): error_name = "parse_error"
+class InvalidRequest(RPCError): error_name = "invalid_request"
+class MethodNotFound(RPCError): error_name = "method_not_found"
+class InvalidParams(RPCError): error_name = "invalid_params"
+class InternalError(RPCError): error_name = "internal_error"
+class ServerNotInitialized(RPCError): error_name = "server_not_initialized"
+class RequestCancelled(RPCError): error_name = "request_cancelled"
+class ShuttingDown(RPCError): error_name = "shutting_down"
+class MessageTooLarge(RPCError): error_name = "message_too_large"
+class RunNotFound(RPCError): error_name = "run_not_found"
+class ScriptNotFound(RPCError): error_name = "script_not_found"
+class ScriptOutsideWorkspace(RPCError): error_name = "script_outside_workspace"
+class ScriptNotRunnable(RPCError): error_name = "script_not_runnable"
+class ConfigInvalid(RPCError): error_name = "config_invalid"
+class RunFinished(RPCError): error_name = "run_finished"
+class PathOutsideRun(RPCError): error_name = "path_outside_run"
 # Not called FileNotFound: that would shadow the builtin's spirit (FileNotFoundError) in user code.
-class RunFileNotFound(RPCError): code = 2008
-class ProfileNotFound(RPCError): code = 2009
-class WorkspaceError(RPCError): code = 2010
-class RunNotFinished(RPCError): code = 2011
-class ResultsMissing(RPCError): code = 2012
+class RunFileNotFound(RPCError): error_name = "file_not_found"
+class ProfileNotFound(RPCError): error_name = "profile_not_found"
+class WorkspaceError(RPCError): error_name = "workspace_error"
+class RunNotFinished(RPCError): error_name = "run_not_finished"
+class ResultsMissing(RPCError): error_name = "results_missing"
 
+
+#: The exception class of each error, by its contract name.
+ERROR_CLASSES: Mapping[str, Type[RPCError]] = {
+    cls.error_name: cls for cls in (
+        ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, ServerNotInitialized,
+        RequestCancelled, ShuttingDown, MessageTooLarge, RunNotFound, ScriptNotFound, ScriptOutsideWorkspace,
+        ScriptNotRunnable, ConfigInvalid, RunFinished, PathOutsideRun, RunFileNotFound, ProfileNotFound,
+        WorkspaceError, RunNotFinished, ResultsMissing)
+    if cls.error_name is not None
+}
 
 _BY_CODE: Dict[int, Type[RPCError]] = {
-    cls.code: cls for cls in RPCError.__subclasses__() if cls.code is not None  # type: ignore[misc]
+    ERROR_CODES[name]: cls for name, cls in ERROR_CLASSES.items() if name in ERROR_CODES
 }
+
+
+def error_class(code: int) -> Type[RPCError]:
+    """The exception class for an error code (RPCError itself for a code the contract does not name)."""
+    return _BY_CODE.get(code, RPCError)
 
 
 def error_from_response(error: Dict[str, Any], method: Optional[str] = None) -> RPCError:
     """Builds the matching exception for a JSON-RPC ``error`` member (unknown codes give RPCError)."""
     code = error.get("code")
-    if not isinstance(code, int):
-        code = -32603
-    cls = _BY_CODE.get(code, RPCError)
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = ERROR_CODES["internal_error"]
+    cls = error_class(code)
     return cls(code, str(error.get("message", "")), error.get("data"), method)

@@ -8,20 +8,18 @@ in order, before the final status.
 """
 from __future__ import annotations
 
-import csv
-import io
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
+from .backend import RunBackend
 from .errors import ConnectionLost
 from .progress import CallbackProgress, ProgressArg, make_progress
-from .types import (EVENT_TYPES, FileInfo, LogEvent, LogLine, ProgressEvent, RunRecord, StatusEvent,
-                    TERMINAL_STATUSES)
+from .tables import parse_csv
+from .types import EVENT_TYPES, FileInfo, LogEvent, LogLine, ProgressEvent, RunRecord, StatusEvent
 
-if TYPE_CHECKING:
-    from .client import Client
+__all__ = ["RunHandle", "Event"]
 
 Event = Union[StatusEvent, LogEvent, ProgressEvent]
 
@@ -29,9 +27,12 @@ _LOST = object()  # queued when the connection dies, so a blocked events() wakes
 
 
 class RunHandle:
-    """A run started (or followed) through a :class:`Client`."""
+    """A run started (or followed) through a :class:`Client`.
 
-    def __init__(self, client: "Client", run_id: str, *, run_dir: Optional[str] = None,
+    ``client`` is what the handle asks for records, logs and files: any :class:`~backtest_rpc.backend.RunBackend`
+    (the Client that made it)."""
+
+    def __init__(self, client: RunBackend, run_id: str, *, run_dir: Optional[str] = None,
                  output_dir: Optional[str] = None, status: str = "queued", backlog: bool = False):
         self.client = client
         self.run_id = run_id
@@ -256,14 +257,3 @@ class RunHandle:
         """A result CSV as a pandas DataFrame when pandas is importable, else a list of dicts."""
         return parse_csv(self.read(name))
 
-
-def parse_csv(data: bytes):
-    """CSV bytes → pandas DataFrame if pandas is importable, else rows as dicts (strings)."""
-    try:
-        import pandas  # type: ignore
-    except ImportError:
-        pandas = None
-    if pandas is not None:
-        return pandas.read_csv(io.BytesIO(data))
-    text = data.decode("utf-8-sig")
-    return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]

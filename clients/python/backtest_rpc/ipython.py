@@ -31,6 +31,9 @@ from .progress import NotebookProgress
 from .render import RUN_COLUMNS, equity_svg, html_table, parse_assignments, run_rows
 from .types import LogEvent, ProgressEvent, StatusEvent
 
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "backtest", "get_client", "close_client",
+           "equity_points", "UsageError"]
+
 _client: Optional[Client] = None
 _workspace: Optional[str] = None
 _lock = threading.Lock()

@@ -12,6 +12,9 @@ import sys
 import time
 from typing import Any, Callable, Optional, Union
 
+__all__ = ["ProgressArg", "in_notebook", "CallbackProgress", "TerminalProgress", "NotebookProgress",
+           "make_progress"]
+
 ProgressArg = Union[None, bool, Callable[[Any], None]]
 
 

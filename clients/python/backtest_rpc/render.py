@@ -8,6 +8,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .types import RunRecord
 
+__all__ = ["RUN_COLUMNS", "parse_assignments", "cell", "run_rows", "text_table", "html_table", "equity_svg"]
+
 RUN_COLUMNS = ["run_id", "status", "script", "created_at", "duration_seconds", "failure", "exit_code"]
 
 

@@ -9,9 +9,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Type, TypeVar
 
-T = TypeVar("T", bound="_Model")
+from ._contract import TERMINAL_STATUSES
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+__all__ = [
+    "LogLine", "RunRecord", "RunStarted", "LogPage", "RunList", "ValidationIssue", "ValidationReport", "FileInfo",
+    "ResultFiles", "ReadChunk", "CompareTable", "Report", "Health", "Subscription", "ServerInfo",
+    "StatusEvent", "LogEvent", "ProgressEvent", "EVENT_TYPES",
+]
+
+T = TypeVar("T", bound="_Model")
 
 
 class _Model:
@@ -301,4 +307,6 @@ class ProgressEvent(_Model):
         return None
 
 
-EVENT_TYPES = {"run/status": StatusEvent, "run/log": LogEvent, "run/progress": ProgressEvent}
+#: The model of each notification the server sends, by method name.
+EVENT_TYPES: Dict[str, Type[_Model]] = {"run/status": StatusEvent, "run/log": LogEvent,
+                                        "run/progress": ProgressEvent}

@@ -78,12 +78,12 @@ def test_backtest_magic_in_a_kernel(kernel, workspace):
     assert any("strategy_analyzer.py" in h for h in displays(msgs, "text/html"))
 
     # One server per kernel: a second magic reuses it.
-    msgs, _ = execute(kc, "import backtest_rpc.ipython as _m; print(_m._client.conn.proc.pid)")
+    msgs, _ = execute(kc, "import backtest_rpc.ipython as _m; print(_m._client.conn.transport.pid)")
     pid = int(streams(msgs).strip())
     msgs, _ = execute(kc, "%backtest run scripts/crash.py")
     assert "ERROR: simulated failure" in streams(msgs)
     assert any("failed" in h for h in displays(msgs, "text/html"))
-    msgs, _ = execute(kc, "print(_m._client.conn.proc.pid)")
+    msgs, _ = execute(kc, "print(_m._client.conn.transport.pid)")
     assert int(streams(msgs).strip()) == pid
 
     msgs, _ = execute(kc, f"%backtest compare {run_id} {run_id}")

@@ -1,6 +1,11 @@
 """Transport cases the real server cannot easily be made to produce, against tests/fake_server.py:
 out-of-order answers to many threads, dropped log lines filled from ``logs``, a server that dies while
-requests wait, and a request from the server."""
+requests wait, and a request from the server.
+
+The fake runs in this process behind a MemoryTransport (no process to start: fast, and its state is the
+test's own); the cases where a process matters (exit code, stderr, startup) also run it as a subprocess,
+and one runs the session over plain OS pipes."""
+import os
 import sys
 import threading
 from pathlib import Path
@@ -8,18 +13,39 @@ from pathlib import Path
 import pytest
 
 import backtest_rpc
-from backtest_rpc import Client, ConnectionLost, LogEvent, RunNotFound, StatusEvent
+from backtest_rpc import (Client, ConnectionLost, LogEvent, MemoryTransport, RunNotFound, StatusEvent,
+                          SubprocessTransport, Transport)
+
+from fake_server import FakeServer
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_server.py"))]
 
 
+def memory_client():
+    return Client(transport=MemoryTransport(FakeServer().serve), timeout=10)
+
+
+def process_client():
+    return Client(command=FAKE, timeout=10)
+
+
 @pytest.fixture
 def fake():
-    c = Client(command=FAKE, timeout=10)
+    c = memory_client()
     yield c
     c.close()
 
 
+@pytest.fixture(params=["memory", "process"])
+def any_fake(request):
+    """The fake both ways: in this process and as a subprocess."""
+    c = memory_client() if request.param == "memory" else process_client()
+    yield c
+    c.close()
+
+
+def test_initialize_and_typed_result_keeps_unknown_fields(any_fake):
+    fake = any_fake
 def test_initialize_and_typed_result_keeps_unknown_fields(fake):
     assert fake.server_info.serverInfo["name"] == "fake"
     h = fake.health()
@@ -92,7 +118,8 @@ def test_wait_reports_progress_to_a_callback(fake):
     assert seen and isinstance(seen[-1], StatusEvent) and seen[-1].status == "completed"
 
 
-def test_server_death_fails_waiting_calls_with_its_stderr(fake):
+def test_server_death_fails_waiting_calls_with_its_stderr(any_fake):
+    fake = any_fake
     with pytest.raises(ConnectionLost) as info:
         fake.call("die")
     assert info.value.returncode == 3
@@ -105,6 +132,63 @@ def test_server_death_fails_waiting_calls_with_its_stderr(fake):
 def test_server_request_gets_method_not_found(fake):
     reply = fake.call("ask")["client_said"]
     assert reply["id"] == "srv-1" and reply["error"]["code"] == -32601
+
+
+def test_close_ends_the_server_with_shutdown_and_exit(any_fake):
+    assert any_fake.alive
+    assert any_fake.close() == 0
+    assert not any_fake.alive
+    with pytest.raises(ConnectionLost):
+        any_fake.health()
+
+
+def test_the_transport_of_a_client_is_its_choice():
+    c = process_client()
+    try:
+        assert isinstance(c.conn.transport, SubprocessTransport) and c.conn.transport.pid > 0
+        assert c.conn.proc is c.conn.transport.proc  # as before the split
+    finally:
+        c.close()
+    with pytest.raises(TypeError):
+        Client(command=FAKE, transport=MemoryTransport(FakeServer().serve))
+
+
+def test_session_over_plain_os_pipes():
+    # Any pair of byte streams will do: here two OS pipes, the fake serving them on a thread.
+    to_server_r, to_server_w = os.pipe()
+    to_client_r, to_client_w = os.pipe()
+    server_in, server_out = os.fdopen(to_server_r, "rb"), os.fdopen(to_client_w, "wb")
+
+    def serve():
+        with server_in, server_out:
+            FakeServer().serve(server_in, server_out, None)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    c = Client(transport=Transport(os.fdopen(to_client_r, "rb"), os.fdopen(to_server_w, "wb")), timeout=10)
+    assert c.server_info.serverInfo["name"] == "fake"
+    assert [ln.seq for ln in c.run("fake.py", {"lines": 23}).lines(timeout=5)] == list(range(23))
+    assert c.close() is None  # plain streams have no exit code
+    t.join(5)
+    assert not t.is_alive()
+
+
+def test_memory_transport_reports_what_the_server_function_did():
+    def crash(stdin, stdout, stderr):
+        stdin.readline()
+        raise RuntimeError("boom")
+
+    c = Client(transport=MemoryTransport(crash), initialize=False, timeout=5)
+    with pytest.raises(ConnectionLost) as info:
+        c.health()
+    assert info.value.returncode == 1 and "RuntimeError: boom" in info.value.stderr_tail
+    c.close()
+
+    def exits(stdin, stdout, stderr):
+        sys.exit(7)
+
+    t = MemoryTransport(exits)
+    assert t.wait(5) == 7 and not t.alive
 
 
 def test_parse_assignments():

@@ -13,7 +13,15 @@ M.config = {
   timeout_ms = 30000,
 }
 
-local TERMINAL = { completed = true, failed = true, cancelled = true }
+-- Facts of the contract (error codes, run statuses, names), generated from protocol/openrpc.json by
+-- clients/generate_contract.py: never repeated here by hand.
+local contract = require("backtest_rpc.contract")
+M.contract = contract
+
+-- The statuses a run ends in, as a set.
+local TERMINAL = {}
+for _, s in ipairs(contract.terminal_statuses) do TERMINAL[s] = true end
+M.terminal = TERMINAL
 
 local S = {
   job = nil,
@@ -281,6 +289,12 @@ dispatch = function(msg)
     local cb = S.pending[id]
     S.pending[id] = nil
     if cb then cb(nilify(msg.error), nilify(msg.result)) end
+    return
+  end
+  if id ~= nil then
+    -- The server asks us something: we serve nothing, say so rather than leave it waiting.
+    send({ jsonrpc = "2.0", id = id, error = { code = contract.error_codes.method_not_found,
+      message = "method not found", data = { method = msg.method } } })
     return
   end
   local p = nilify(msg.params) or {}

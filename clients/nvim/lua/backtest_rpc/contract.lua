@@ -1,0 +1,78 @@
+-- generated from protocol/openrpc.json by clients/generate_contract.py — do not edit
+-- The facts of the backtest-rpc contract (protocol/openrpc.json) the plugin relies on.
+-- Regenerate with `python3 clients/generate_contract.py` after the contract changes.
+return {
+  -- Every error code the server may answer, by its contract name.
+  error_codes = {
+    request_cancelled = -32800,
+    parse_error = -32700,
+    internal_error = -32603,
+    invalid_params = -32602,
+    method_not_found = -32601,
+    invalid_request = -32600,
+    server_not_initialized = -32002,
+    shutting_down = 1001,
+    message_too_large = 1002,
+    run_not_found = 2001,
+    script_not_found = 2002,
+    script_outside_workspace = 2003,
+    script_not_runnable = 2004,
+    config_invalid = 2005,
+    run_finished = 2006,
+    path_outside_run = 2007,
+    file_not_found = 2008,
+    profile_not_found = 2009,
+    workspace_error = 2010,
+    run_not_finished = 2011,
+    results_missing = 2012,
+  },
+  -- Statuses from: FALLBACK, the contract has no x-run-statuses: all = the 'Run status' enum of its schemas,
+  -- terminal = FALLBACK_TERMINAL_STATUSES of generate_contract.py
+  -- Every status a run can have.
+  all_statuses = {
+    "queued",
+    "running",
+    "validating",
+    "completed",
+    "failed",
+    "cancelled",
+  },
+  -- The statuses a run ends in: nothing about the run changes after them.
+  terminal_statuses = {
+    "completed",
+    "failed",
+    "cancelled",
+  },
+  -- The methods a client may call.
+  methods = {
+    "cancel",
+    "compare",
+    "health",
+    "initialize",
+    "list",
+    "logs",
+    "read",
+    "report",
+    "rerun",
+    "results",
+    "rpc.discover",
+    "run",
+    "shutdown",
+    "status",
+    "subscribe",
+    "unsubscribe",
+    "validate",
+  },
+  -- The notifications the server sends (server -> client).
+  notifications = {
+    "run/log",
+    "run/progress",
+    "run/status",
+  },
+  -- The notifications a client may send (client -> server).
+  client_notifications = {
+    "$/cancelRequest",
+    "exit",
+    "initialized",
+  },
+}
