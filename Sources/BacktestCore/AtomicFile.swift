@@ -18,6 +18,20 @@ public enum AtomicFile {
         }
     }
 
+    /// Replaces `path` with `bytes` written into `spare`, a file already allocated on the same file system
+    /// (`RecordReserve`): the bytes go into blocks the file already owns, the rest of it is given back, and the
+    /// file is renamed over the target. So a record still lands when the disk is full. `spare` is consumed.
+    public static func commit(_ bytes: [UInt8], through spare: String, to path: String) throws(CoreError) {
+        let fd = open(spare, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .workspace(path: path, reason: errnoText()) }
+        let written = bytes.withUnsafeBytes { pwriteAll(fd, $0, at: 0) }
+        var ok = written == bytes.count
+        if ok { ok = ftruncate(fd, off_t(bytes.count)) == 0 && fsync(fd) == 0 }
+        let err = errnoText()
+        close(fd)
+        guard ok, rename(spare, path) == 0 else { throw .workspace(path: path, reason: ok ? errnoText() : err) }
+    }
+
     /// Removes temp files a crash left in `dir`.
     public static func sweepTemporaries(in dir: String) {
         guard let d = opendir(dir) else { return }
@@ -37,6 +51,20 @@ public enum AtomicFile {
             off += n
         }
         return true
+    }
+
+    /// pwrite(2) of all of `buf` at `offset`, retrying on EINTR and short writes. Returns how many bytes were
+    /// written: fewer than `buf.count` when a write failed (errno says why), so that a caller can keep what
+    /// made it to the file and cut the rest.
+    public static func pwriteAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, at offset: UInt64) -> Int {
+        var done = 0
+        while done < buf.count {
+            let n = Glibc.pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset) + off_t(done))
+            if n < 0 { if errno == EINTR { continue }; return done }
+            if n == 0 { errno = ENOSPC; return done }
+            done += n
+        }
+        return done
     }
 
     /// The whole file, or nil when it cannot be read.

@@ -35,6 +35,9 @@ public struct RunRecord: Sendable, Equatable {
     public var validation: JSONValue?
     /// Things that went wrong without failing the run (metadata could not be written, ...).
     public var warnings: [String]
+    /// Output lines of the script that could not be written to execution.log (a full disk): the log has
+    /// gaps, so it is never complete. 0 when every line was kept.
+    public var logLinesLost: Int
     /// Members added by later features (rerun_of, reproduction, ...), kept and written back as they are.
     public var extra: JSONObject
 
@@ -45,7 +48,7 @@ public struct RunRecord: Sendable, Equatable {
         history = [StatusChange(status: status, atMillis: createdAt)]
         failure = nil; startedAt = nil; completedAt = nil; exitCode = nil; signal = nil; errorMessage = nil
         pid = nil; supervisorPID = nil; serverPID = nil; tags = []; note = nil; timeoutSeconds = nil
-        profile = nil; validation = nil; warnings = []; extra = [:]
+        profile = nil; validation = nil; warnings = []; logLinesLost = 0; extra = [:]
     }
 
     public var durationSeconds: Double? {
@@ -80,6 +83,7 @@ public struct RunRecord: Sendable, Equatable {
         o.appendUnchecked("profile", .from(profile))
         o.appendUnchecked("validation", validation ?? .null)
         o.appendUnchecked("warnings", .from(warnings))
+        o.appendUnchecked("log_lines_lost", .int(Int64(logLinesLost)))
         o.appendUnchecked("history", .array(history.map { $0.json() }))
         for (k, v) in extra where o[k] == nil { o.appendUnchecked(k, v) }
         return .object(o)
@@ -88,7 +92,7 @@ public struct RunRecord: Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "run_id", "script", "params", "args", "status", "failure", "created_at", "started_at", "completed_at",
         "duration_seconds", "run_dir", "output_dir", "exit_code", "signal", "error_message", "pid",
-        "supervisor_pid", "server_pid", "tags", "note", "timeout_s", "profile", "validation", "warnings", "history",
+        "supervisor_pid", "server_pid", "tags", "note", "timeout_s", "profile", "validation", "warnings", "log_lines_lost", "history",
     ]
 
     /// Reads a record back from `run.json`; nil when the text is not a record (then the run is unreadable).
@@ -116,6 +120,7 @@ public struct RunRecord: Sendable, Equatable {
         profile = o["profile"]?.stringValue
         if let v = o["validation"], !v.isNull { validation = v }
         warnings = o["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        logLinesLost = max(0, o["log_lines_lost"]?.intValue ?? 0)
         if let h = o["history"]?.arrayValue?.compactMap(StatusChange.init(json:)), !h.isEmpty { history = h }
         for (k, v) in o where !Self.knownKeys.contains(k) { extra.appendUnchecked(k, v) }
     }

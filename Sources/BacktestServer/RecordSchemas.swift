@@ -31,6 +31,9 @@ enum RecordSchemas {
         ("profile", Schema.nullable(Schema.string("Validation profile"))),
         ("validation", Schema.nullable(Schema.any)),
         ("warnings", Schema.array(Schema.string())),
+        ("log_lines_lost", Schema.integer(
+            "Output lines that could not be written to execution.log (disk full); when > 0, logs is never complete",
+            minimum: 0)),
         ("history", Schema.array(Schema.object("StatusChange", [("status", status), ("at", Schema.timestamp)],
                                                required: ["status", "at"]), "Every status the run has had, in order")),
     ], required: ["run_id", "script", "status", "created_at", "run_dir", "output_dir"])

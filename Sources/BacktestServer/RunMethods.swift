@@ -74,7 +74,7 @@ enum RunMethods {
             ("lines", Schema.array(RecordSchemas.logLine)),
             ("total_lines", Schema.integer(minimum: 0)),
             ("next_seq", Schema.integer("The seq the next line will have; continue with after_seq = next_seq - 1", minimum: 0)),
-            ("complete", Schema.boolean("The run has ended and no lines follow these")),
+            ("complete", Schema.boolean("The run has ended, no lines follow these and none were lost (log_lines_lost is 0)")),
         ], required: ["run_id", "lines", "total_lines", "next_seq", "complete"])
         r.register(.method("logs", "Lines of a run's output: the last `tail`, or those after `after_seq`",
                            params: [

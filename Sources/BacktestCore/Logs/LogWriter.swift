@@ -1,9 +1,14 @@
 import Glibc
 
 /// Appends lines to a run's `execution.log` and `.log.idx`. Lines are gathered in a `Batch` and written with
-/// one `write(2)` per file per batch (the supervisor makes one batch per pipe read), the log before the
+/// one `pwrite(2)` per file per batch (the supervisor makes one batch per pipe read), the log before the
 /// index: a reader that sees an index entry can always read its bytes. No fsync: a follower reads through
 /// the page cache, and a crash of the machine ends the run anyway.
+///
+/// A write that fails (a full disk) loses only the lines that did not make it: the files are cut back to
+/// the last whole line, the loss is counted in `loss`, and the next batch is tried again at the same place,
+/// so capture resumes as soon as there is space. Writes are positional (pwrite at offsets the writer keeps)
+/// so that a failed, partial write never shifts where later lines go.
 ///
 /// Used by one thread (the supervisor's capture loop).
 public final class LogWriter {
@@ -12,8 +17,10 @@ public final class LogWriter {
     private let indexFD: Int32
     /// Buffers kept between batches so that their capacity is reused.
     private var spare = Batch(offset: 0, firstSeq: 0)
-    /// The first write error, if any; later lines are dropped rather than written at wrong offsets.
-    public private(set) var failure: String?
+    /// Lines that could not be written, and why.
+    public private(set) var loss = LogLoss()
+    /// What was lost, for callers that only need to know whether everything was written (nil then).
+    public var failure: String? { loss.warning }
 
     /// Lines gathered by a batch. A plain struct used as a local variable: appending to it costs no
     /// exclusivity checks, which on a class's stored arrays cost more than the appends themselves.
@@ -71,17 +78,54 @@ public final class LogWriter {
         var b = spare
         spare = Batch(offset: 0, firstSeq: 0)
         body(&b)
-        if b.count > 0, failure == nil {
-            let ok = b.log.withUnsafeBytes { AtomicFile.writeAll(logFD, $0) }
-                && b.index.withUnsafeBytes { AtomicFile.writeAll(indexFD, $0) }
-            if !ok { failure = errnoText() }
-        }
-        if failure == nil {
-            b.offset += UInt64(b.log.count)
-            b.firstSeq += b.count
-        }
+        if b.count > 0 { write(&b) }
         b.log.removeAll(keepingCapacity: true)
         b.index.removeAll(keepingCapacity: true)
         spare = b
+    }
+
+    /// Writes a batch and moves it on past the lines that were kept. All of them, normally; after a failed
+    /// write, the lines whose bytes and index entry are both complete, the others being counted as lost.
+    private func write(_ b: inout Batch) {
+        let logBytes = b.log.withUnsafeBytes { AtomicFile.pwriteAll(logFD, $0, at: b.offset) }
+        let logError = errno
+        // Only lines whose bytes are all in the log may get an index entry.
+        let whole = logBytes == b.log.count ? b.count : b.linesEnding(within: logBytes)
+        let indexAt = UInt64(b.firstSeq) * UInt64(LogIndexEntry.size)
+        let indexBytes = b.index.withUnsafeBytes { raw in
+            AtomicFile.pwriteAll(indexFD, UnsafeRawBufferPointer(rebasing: raw[0..<(whole * LogIndexEntry.size)]), at: indexAt)
+        }
+        let kept = indexBytes / LogIndexEntry.size
+        if kept == b.count {
+            loss.wrote()
+            b.offset += UInt64(b.log.count)
+            b.firstSeq += kept
+            return
+        }
+        loss.lost(b.count - kept, atSeq: b.firstSeq + kept, error: whole < b.count ? logError : errno)
+        // Cut both files back to the kept lines: a partial index entry would shift every later one, and log
+        // bytes no entry points to would sit in the middle of the next lines. Shrinking needs no space.
+        let keptEnd = kept == 0 ? b.offset : b.endOfLine(kept - 1)
+        if indexBytes % LogIndexEntry.size != 0 { _ = ftruncate(indexFD, off_t(indexAt) + off_t(kept * LogIndexEntry.size)) }
+        if keptEnd < b.offset + UInt64(logBytes) { _ = ftruncate(logFD, off_t(keptEnd)) }
+        b.offset = keptEnd
+        b.firstSeq += kept
+    }
+}
+
+extension LogWriter.Batch {
+    /// File offset just past line `k`'s newline.
+    func endOfLine(_ k: Int) -> UInt64 {
+        let offset = UInt64(littleEndian: index[3 * k])
+        let length = UInt64(littleEndian: index[3 * k + 1]) & 0xFFFF_FFFF
+        return offset + length + 1
+    }
+
+    /// How many of the first lines end (newline included) within the first `bytes` bytes of the batch.
+    func linesEnding(within bytes: Int) -> Int {
+        let limit = offset + UInt64(bytes)
+        var n = 0
+        while n < count, endOfLine(n) <= limit { n += 1 }
+        return n
     }
 }

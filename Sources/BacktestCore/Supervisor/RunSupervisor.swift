@@ -44,6 +44,9 @@ struct RunSupervisor {
             fail(&record, spec: spec, .spawnError, "cannot create pipes: \(errnoText())", Context(makeHooks(), layout))
             return
         }
+        // Before the spawn, while there is surely space: what the final record will be written into if the
+        // disk fills up while the script runs.
+        let unreserved = RecordReserve.make(paths)
         // A 1 MiB pipe instead of 64 KiB: a script that writes in bursts (log_flood writes 350 KB at a time)
         // then rarely waits for us, even when we are descheduled on a busy machine. Best effort.
         for fd in [out[0], err[0]] { _ = fcntl(fd, Self.setPipeSize, Self.pipeSize) }
@@ -69,7 +72,8 @@ struct RunSupervisor {
         record.pid = Int(pid)
         record.supervisorPID = Int(getpid())
         record.failure = nil; record.exitCode = nil; record.signal = nil; record.errorMessage = nil
-        save(record, ctx)
+        if let unreserved { record.warnings.append("no space could be reserved for the final record (\(unreserved))") }
+        save(&record, ctx)
 
         // onStart (metadata capture) may take a while; the script's output must keep flowing meanwhile.
         let startWarnings = Mutex<[String]>([])
@@ -100,7 +104,8 @@ struct RunSupervisor {
         if outcome.pipesAbandoned {
             record.warnings.append("the script's output was still held open by a process outside its process group; capture stopped")
         }
-        if let f = writer.failure { record.warnings.append("execution.log could not be written completely: \(f)") }
+        record.logLinesLost = writer.loss.lines
+        if let lost = writer.loss.warning { record.warnings.append(lost) }
 
         switch outcome.stop {
         case .cancelled:
@@ -118,7 +123,7 @@ struct RunSupervisor {
     /// The script ended by itself: validate, then decide completed or failed.
     private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], _ ctx: Context) {
         record.status = .validating
-        save(record, ctx)
+        save(&record, ctx)
         let v = ctx.hooks.validate(record, spec)
         if !v.report.isNull { record.validation = v.report }
         if record.exitCode == 0 {
@@ -157,19 +162,46 @@ struct RunSupervisor {
         record.completedAt = ISOTime.nowMillis()
         record.supervisorPID = Int(getpid())
         record.warnings += ctx.hooks.beforeEnd(record, spec)
-        save(record, ctx)
+        saveFinal(&record, ctx)
         releaseSlot()
         let warnings = ctx.hooks.afterEnd(record, spec)
         if !warnings.isEmpty {
             // afterEnd may have amended the record on disk (a rerun's reproduction check): add to that.
             if let fresh = try? ctx.store.load(paths: paths) { record = fresh }
             record.warnings += warnings
-            save(record, ctx)
+            save(&record, ctx)
         }
     }
 
-    private func save(_ record: RunRecord, _ ctx: Context) {
-        do { try ctx.store.save(record) } catch { diagnostics.write("cannot save the record: \(error)") }
+    /// A save while the run goes on. One that fails (a full disk) costs followers an interim status, never
+    /// the run: it goes on, and the final record says what could not be saved.
+    private func save(_ record: inout RunRecord, _ ctx: Context) {
+        do { try ctx.store.save(record) } catch {
+            diagnostics.write("cannot save the record: \(error)")
+            record.warnings.append("run.json could not be updated to \(record.status.rawValue) (\(RecordReserve.reason(error)))")
+        }
+    }
+
+    /// The final record must land, or the run would end up interrupted and its exit code lost: through the
+    /// reserve when the disk is full, and when even that is impossible (no reserve could be made), retried
+    /// for a while in case space comes back.
+    private func saveFinal(_ record: inout RunRecord, _ ctx: Context) {
+        let giveUpAt = MonotonicTime.now() + Self.finalSaveRetrySeconds
+        while true {
+            do {
+                if case .fromReserve(let reason) = try RecordReserve.save(&record, store: ctx.store) {
+                    diagnostics.write("the final record was written into its reserve (\(reason))")
+                }
+                return
+            } catch {
+                // A run dir deleted under us is no disk to wait for.
+                guard MonotonicTime.now() < giveUpAt, PathOps.isDirectory(paths.runDir) else {
+                    diagnostics.write("cannot save the final record: \(error)")
+                    return
+                }
+                MonotonicTime.sleep(Self.finalSaveRetryInterval)
+            }
+        }
     }
 
     /// The hooks, once made, and the store that refreshes their index.
@@ -182,6 +214,10 @@ struct RunSupervisor {
             store = RunStore(layout: layout, index: hooks.index)
         }
     }
+
+    /// How long a final record that cannot be written at all is retried, and how often.
+    static let finalSaveRetrySeconds = 60.0
+    static let finalSaveRetryInterval = 0.25
 
     /// F_SETPIPE_SZ (Linux), not exported by Glibc's module map.
     static let setPipeSize: Int32 = 1031

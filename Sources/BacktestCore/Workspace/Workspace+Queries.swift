@@ -9,7 +9,8 @@ extension Workspace {
     }
 
     /// A page of a run's log: the last `tail` lines, or up to `limit` (default 1000) lines after `afterSeq`.
-    /// `nextSeq` is the seq the next line will have; `complete` says the run has ended and no line follows.
+    /// `nextSeq` is the seq the next line will have; `complete` says the run has ended, no line follows and none
+    /// was lost (`log_lines_lost`).
     public func logs(runID: String, tail: Int? = nil, afterSeq: Int? = nil, limit: Int? = nil,
                      stream: LogStream? = nil) throws(CoreError) -> (lines: [LogLine], totalLines: Int, nextSeq: Int, complete: Bool) {
         // The record first: when it is terminal, the log was complete before it was written.
@@ -32,7 +33,8 @@ extension Workspace {
         if let last = lines.last { nextSeq = max(nextSeq, last.seq + 1) }
         if tail == nil, lines.count == limit, let last = lines.last { nextSeq = last.seq + 1 }
         let total = reader.count()
-        return (lines, total, nextSeq, r.status.isTerminal && nextSeq >= total)
+        // Lines the supervisor could not write (a full disk) are missing for good: such a log never is complete.
+        return (lines, total, nextSeq, r.status.isTerminal && nextSeq >= total && r.logLinesLost == 0)
     }
 
     /// Runs of the workspace, whichever process started them, newest first unless `ascending`.
@@ -40,8 +42,9 @@ extension Workspace {
                      until: Int64? = nil, limit: Int = 50, offset: Int = 0,
                      ascending: Bool = false) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
         repair.refreshActive()
-        return try index.query(RunQuery(statuses: status, script: script, tag: tag, sinceMillis: since, untilMillis: until,
-                                        limit: max(0, limit), offset: max(0, offset), ascending: ascending))
+        let page = try index.query(RunQuery(statuses: status, script: script, tag: tag, sinceMillis: since, untilMillis: until,
+                                             limit: max(0, limit), offset: max(0, offset), ascending: ascending))
+        return check.answering(page, statuses: status)
     }
 
     /// Runs now running or validating, and runs waiting in the queue, in the whole workspace.

@@ -32,6 +32,7 @@ struct WorkspaceRepair: Sendable {
     /// supervisor died. Returns the current records of the runs that are still active.
     @discardableResult
     func refreshActive() -> [RunRecord] {
+        check.retryUnwritten()
         guard let rows = try? index.activeRecords() else { return [] }
         var active: [RunRecord] = []
         for row in rows {
