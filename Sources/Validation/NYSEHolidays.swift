@@ -9,10 +9,14 @@
 /// - Juneteenth, June 19 (from 2022), Independence Day, July 4, Christmas, Dec 25: Saturday → the Friday before,
 ///   Sunday → the Monday after.
 /// - Labor Day, first Monday of September; Thanksgiving, fourth Thursday of November.
-/// - Special closures since 2001 (September 11, Hurricane Sandy, national days of mourning) from a table.
+/// - Special closures since 1990 (national days of mourning, September 11, Hurricane Sandy) from a table.
+///
+/// Checked against an independent exchange calendar (exchange_calendars' XNYS) over 1990–2030, every weekday:
+/// Tests/ValidationTests/TradingCalendarTests.swift.
 enum NYSEHolidays {
     /// One-off closures: (year, month, day, reason).
     static let special: [(Int, Int, Int, String)] = [
+        (1994, 4, 27, "National Day of Mourning for Richard Nixon"),
         (2001, 9, 11, "September 11 attacks"), (2001, 9, 12, "September 11 attacks"),
         (2001, 9, 13, "September 11 attacks"), (2001, 9, 14, "September 11 attacks"),
         (2004, 6, 11, "National Day of Mourning for Ronald Reagan"),

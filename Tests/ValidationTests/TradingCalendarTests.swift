@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Validation
 
@@ -27,6 +28,28 @@ final class TradingCalendarTests: XCTestCase {
                                         "2025-12-25"])
         XCTAssertEqual(holidays(2026), ["2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25",
                                         "2026-06-19", "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25"])
+    }
+
+    /// Every weekday of 1990–2030 against exchange_calendars' XNYS (an independent implementation, from PyPI,
+    /// in the test run's own venv): not one disagreement.
+    func testXNYSAgreesWithAnIndependentCalendarFrom1990To2030() throws {
+        let python = try Prerequisite.testPython()
+        let out = try TestSupport.run(python, ["-c", """
+            import exchange_calendars as xc
+            cal = xc.get_calendar("XNYS", start="1990-01-01", end="2030-12-31")
+            print("\\n".join(d.strftime("%Y-%m-%d") for d in cal.sessions))
+            """])
+        let theirs = Set(out.split(separator: "\n").map(String.init))
+        XCTAssertGreaterThan(theirs.count, 10_000, "exchange_calendars gave no sessions")
+        var ours = Set<String>()
+        var day = d("1990-01-01")
+        while day <= d("2030-12-31") {
+            if TradingCalendar.xnys.isTradingDay(day) { ours.insert(day.description) }
+            day = day.adding(days: 1)
+        }
+        XCTAssertEqual(ours.subtracting(theirs).sorted(), [], "we trade, XNYS is closed")
+        XCTAssertEqual(theirs.subtracting(ours).sorted(), [], "XNYS trades, we are closed")
+        XCTAssertFalse(TradingCalendar.xnys.isTradingDay(d("1994-04-27")), "Nixon's funeral")
     }
 
     func testObservanceRules() {

@@ -118,6 +118,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
             runsDir = PathOps.normalize(runsDirOverride)
         } else {
             runsDir = try directory("runs_dir", default: "backtests")
+            if runsDir == root { throw bad("runs_dir", "must not be the workspace root itself") }
             try Self.checkContained(runsDir: runsDir, root: root, bad: bad)
         }
         if runsDir == root { throw bad("runs_dir", "must not be the workspace root itself") }
