@@ -87,34 +87,75 @@ case("BacktestRun fills a log buffer live and notifies status", function()
   assert(noted("run " .. id .. ": completed"), "completion notified")
 end)
 
-case("validation errors go to the quickfix list with file and line", function()
+-- The quickfix list against the report the server gave: one entry per finding (the report carries each
+-- twice: as a string in errors/warnings and as a structured issue), with its severity, file, line and rule.
+local function check_quickfix(report, what)
+  local issues = report.issues or {}
+  local strings = #(report.errors or {}) + #(report.warnings or {})
+  assert(#issues > 0, what .. ": the server reported findings")
+  assert(#issues == strings, what .. ": the server's issues and strings differ in number")
+  local qf = vim.fn.getqflist()
+  assert(#qf == #issues, string.format("%s: %d quickfix entries for %d findings: %s", what, #qf, #issues,
+    vim.inspect(qf)))
+  local seen, warnings = {}, 0
+  for i, it in ipairs(qf) do
+    local issue = issues[i]
+    local key = it.bufnr .. ":" .. it.lnum .. ":" .. it.text
+    assert(not seen[key], what .. ": entry shown twice: " .. key)
+    seen[key] = true
+    assert(vim.fn.fnamemodify(vim.fn.bufname(it.bufnr), ":t") == vim.fn.fnamemodify(issue.file, ":t"),
+      what .. ": file of entry " .. i)
+    assert(it.lnum == ((issue.line ~= vim.NIL and issue.line) or 1), what .. ": line of entry " .. i)
+    assert(it.type == (issue.severity == "warning" and "W" or "E"), what .. ": type of entry " .. i)
+    assert(it.text:find("[" .. issue.rule .. "]", 1, true), what .. ": rule in " .. it.text)
+    assert(not it.text:find(issue.file .. ":", 1, true), what .. ": location repeated in " .. it.text)
+    if it.type == "W" then warnings = warnings + 1 end
+  end
+  assert(warnings == #(report.warnings or {}), what .. ": warnings")
+  return qf
+end
+
+case("validation findings go to the quickfix list once each, with file, line and rule", function()
+  vim.fn.setqflist({}, "r")
   local id = run_cmd("BacktestRun scripts/defective.py defect=null_pnl")
   local r = bt._state.runs[id]
   wait_for("failed", function() return r.status ~= nil and r.status ~= "queued" and r.status ~= "running"
     and r.status ~= "validating" end)
   assert(r.status == "failed", "status " .. tostring(r.status))
   wait_for("quickfix", function() return #vim.fn.getqflist() > 0 end, 10000)
-  local found = false
-  for _, it in ipairs(vim.fn.getqflist()) do
-    local name = vim.fn.bufname(it.bufnr)
-    if name:match("trades%.csv$") and it.lnum > 1 then found = true end
-  end
-  assert(found, "a trades.csv entry with a line: " .. vim.inspect(vim.fn.getqflist()))
+  local rec, err = bt.request_sync("status", { run_id = id })
+  assert(rec and not err, "status: " .. vim.inspect(err))
+  local qf = check_quickfix(rec.validation, "null_pnl")
+  assert(#qf == 3, "null_pnl writes three empty pnl cells: " .. #qf)
+  local first = qf[1]
+  assert(vim.fn.bufname(first.bufnr):match("trades%.csv$") and first.lnum == 12, vim.inspect(first))
+  assert(first.text == "pnl is empty [trades.not_null]", first.text)
   assert(noted("failed"), "failure notified")
 end)
 
-case("BacktestValidate fills the quickfix list from the validate method", function()
+case("BacktestValidate fills the quickfix list from the validate method, each finding once", function()
   vim.fn.setqflist({}, "r")
   local id = run_cmd("BacktestRun scripts/crash.py partial")
   local r = bt._state.runs[id]
   wait_for("failed", function() return r.status == "failed" end)
   vim.fn.setqflist({}, "r")
-  local done = false
-  bt.validate(id, function() done = true end)
-  wait_for("validate", function() return done end, 20000)
+  local report
+  bt.validate(id, function(rep) report = rep end)
+  wait_for("validate", function() return report ~= nil end, 20000)
+  check_quickfix(report, "crash partial")
   local files = {}
   for _, it in ipairs(vim.fn.getqflist()) do files[vim.fn.fnamemodify(vim.fn.bufname(it.bufnr), ":t")] = true end
   assert(files["summary.csv"] and files["pnl.csv"], "missing files listed: " .. vim.inspect(files))
+  -- With warnings as well as errors (and findings without a line).
+  vim.fn.setqflist({}, "r")
+  id = run_cmd("BacktestRun scripts/defective.py defect=empty_trades")
+  r = bt._state.runs[id]
+  wait_for("failed", function() return r.status == "failed" end)
+  report = nil
+  bt.validate(id, function(rep) report = rep end)
+  wait_for("validate", function() return report ~= nil end, 20000)
+  assert(#report.warnings > 0 and #report.errors > 0, vim.inspect(report))
+  check_quickfix(report, "empty_trades")
 end)
 
 case("BacktestCancel cancels the run of the current log buffer", function()

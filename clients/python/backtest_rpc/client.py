@@ -6,7 +6,7 @@ import base64
 import os
 import shutil
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from ._contract import TERMINAL_STATUSES
 from ._version import __version__
@@ -276,17 +276,24 @@ class Client:
         return ReadChunk.from_json(self.call("read", _drop_none(
             {"run_id": run_id, "path": path, "offset": offset, "length": length, "encoding": encoding})))
 
-    def read_file(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> bytes:
-        """A whole result file's bytes, read in chunks of at most ``chunk_size`` (server default 1 MiB)."""
-        parts: List[bytes] = []
+    def read_chunks(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> Iterator[bytes]:
+        """A result file's bytes as the server sends them: one ``read`` call (at most ``chunk_size`` bytes,
+        server default 1 MiB) per chunk, each yielded as it arrives, so a file of any size streams in
+        bounded memory. Exact bytes (base64 on the wire)."""
         offset = 0
         while True:
             chunk = self.read(run_id, path, offset=offset, length=chunk_size, encoding="base64")
             data = base64.b64decode(chunk.data) if chunk.encoding == "base64" else chunk.data.encode("utf-8")
-            parts.append(data)
-            offset += len(data)
-            if chunk.eof or not data:
-                return b"".join(parts)
+            if data:
+                yield data
+            next_offset = chunk.next_offset if isinstance(chunk.next_offset, int) else offset + len(data)
+            if chunk.eof or not data or next_offset <= offset:
+                return
+            offset = next_offset
+
+    def read_file(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> bytes:
+        """A whole result file's bytes, read in chunks of at most ``chunk_size`` (server default 1 MiB)."""
+        return b"".join(self.read_chunks(run_id, path, chunk_size))
 
     def read_csv(self, run_id: str, path: str):
         """A result CSV: a pandas DataFrame when pandas is importable, else a list of dicts."""

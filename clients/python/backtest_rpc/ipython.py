@@ -28,8 +28,8 @@ from .client import Client
 from .errors import BacktestError
 from .handle import RunHandle
 from .progress import NotebookProgress
-from .render import RUN_COLUMNS, equity_svg, html_table, parse_assignments, run_rows
-from .types import LogEvent, ProgressEvent, StatusEvent
+from .render import ISSUE_COLUMNS, RUN_COLUMNS, equity_svg, html_table, issue_rows, parse_assignments, run_rows
+from .types import LogEvent, ProgressEvent, StatusEvent, ValidationReport
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension", "backtest", "get_client", "close_client",
            "equity_points", "UsageError"]
@@ -121,13 +121,11 @@ def _show_outcome(handle: RunHandle) -> None:
         import html as _h
         head += f"<br><code>{_h.escape(record.error_message)}</code>"
     _html(f"<div>{head}</div>")
-    validation = record.validation or {}
-    issues = [(sev, item) for sev in ("errors", "warnings") for item in (validation.get(sev) or [])]
-    if issues:
-        from .types import ValidationReport
-        rep = ValidationReport.from_json(validation)
-        _html(html_table(["severity", "file", "line", "message"],
-                         [[i.severity, i.file, i.line, i.message] for i in rep.issues()], caption="validation"))
+    if record.validation:
+        # Each finding once (the report carries it both as a string and as a structured issue).
+        issues = ValidationReport.from_json(record.validation).issues()
+        if issues:
+            _html(html_table(ISSUE_COLUMNS, issue_rows(issues), caption="validation"))
     try:
         names = {f.path for f in handle.files()}
     except BacktestError:

@@ -6,11 +6,13 @@ import html
 import json
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from .types import RunRecord
+from .types import RunRecord, ValidationIssue
 
-__all__ = ["RUN_COLUMNS", "parse_assignments", "cell", "run_rows", "text_table", "html_table", "equity_svg"]
+__all__ = ["RUN_COLUMNS", "ISSUE_COLUMNS", "parse_assignments", "cell", "run_rows", "issue_rows", "issue_line",
+           "text_table", "html_table", "equity_svg"]
 
 RUN_COLUMNS = ["run_id", "status", "script", "created_at", "duration_seconds", "failure", "exit_code"]
+ISSUE_COLUMNS = ["severity", "file", "line", "rule", "message"]
 
 
 def parse_assignments(items: Iterable[str]) -> Dict[str, Any]:
@@ -45,6 +47,18 @@ def cell(value: Any) -> str:
 
 def run_rows(runs: Sequence[RunRecord], columns: Sequence[str] = RUN_COLUMNS) -> List[List[str]]:
     return [[cell(r.to_dict().get(c)) for c in columns] for r in runs]
+
+
+def issue_rows(issues: Sequence[ValidationIssue]) -> List[List[Any]]:
+    """One row per finding, in :data:`ISSUE_COLUMNS` order."""
+    return [[i.severity, i.file, i.line, i.rule, i.message] for i in issues]
+
+
+def issue_line(issue: ValidationIssue) -> str:
+    """A finding as compilers print one (editors and terminals jump to it):
+    ``trades.csv:12: error: pnl is empty [trades.not_null]``."""
+    text = f"{issue.severity}: {issue.message}" + (f" [{issue.rule}]" if issue.rule else "")
+    return f"{issue.location}: {text}" if issue.location else text
 
 
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -130,22 +130,39 @@ class RunList(_Model):
 
 @dataclass
 class ValidationIssue:
-    """One error or warning of a validation report, with the file and line an editor can jump to."""
+    """One finding of a validation report: its severity, the file and line an editor can jump to, the rule
+    that found it and the message.
+
+    ``message`` is the text without the ``file:line:`` the server puts in front of it (that is in ``file`` and
+    ``line``); ``str(issue)`` puts it back: ``trades.csv:12: pnl is empty``."""
     severity: str
     message: str
     file: Optional[str] = None
     line: Optional[int] = None
     rule: Optional[str] = None
 
+    @property
+    def location(self) -> str:
+        """``file:line``, ``file``, or "" when the finding names no file."""
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
     @classmethod
     def parse(cls, item: Any, severity: str) -> "ValidationIssue":
-        """Accepts ``"pnl.csv:1043: text"`` strings as well as ``{file, line, message}`` objects."""
+        """Accepts the report's structured ``{severity, rule, file, line, message}`` objects as well as its
+        ``"pnl.csv:1043: text"`` strings."""
         if isinstance(item, dict):
             line = item.get("line")
-            return cls(severity=item.get("severity", severity),
-                       message=str(item.get("message") or item.get("text") or item),
-                       file=item.get("file"), line=line if isinstance(line, int) else None,
-                       rule=item.get("rule") or item.get("code"))
+            line = line if isinstance(line, int) and not isinstance(line, bool) else None
+            file = item.get("file") or None
+            message = str(item.get("message") or item.get("text") or "")
+            return cls(severity=str(item.get("severity") or severity),
+                       message=_strip_location(message, file, line),
+                       file=file, line=line, rule=item.get("rule") or item.get("code"))
         text = str(item)
         parts = text.split(":", 2)
         if len(parts) == 3 and parts[1].strip().isdigit():
@@ -155,9 +172,23 @@ class ValidationIssue:
         return cls(severity, text)
 
 
+def _strip_location(message: str, file: Optional[str], line: Optional[int]) -> str:
+    """``"trades.csv:12: pnl is empty"`` → ``"pnl is empty"`` when the prefix is the issue's own file and line
+    (the server writes it into the message too); any other message is left as it is."""
+    if not file:
+        return message
+    for prefix in ((f"{file}:{line}:",) if line is not None else ()) + (f"{file}:",):
+        if message.startswith(prefix):
+            return message[len(prefix):].strip() or message
+    return message
+
+
 @dataclass
 class ValidationReport(_Model):
-    """The answer to ``validate`` (also stored as a run record's ``validation``)."""
+    """The answer to ``validate`` (also stored as a run record's ``validation``).
+
+    The server gives each finding twice: as a string in ``errors``/``warnings`` and as a structured object
+    in ``issues`` (kept in ``extra["issues"]``). :meth:`issues` reads each finding once."""
     valid: bool = False
     errors: List[Any] = field(default_factory=list)
     warnings: List[Any] = field(default_factory=list)
@@ -168,11 +199,20 @@ class ValidationReport(_Model):
     extra: Dict[str, Any] = field(default_factory=dict)
 
     def issues(self) -> List[ValidationIssue]:
-        """Errors then warnings, each parsed into file/line/message."""
-        out = [ValidationIssue.parse(e, "error") for e in self.errors]
-        out += [ValidationIssue.parse(w, "warning") for w in self.warnings]
-        for item in self.extra.get("issues") or []:
-            out.append(ValidationIssue.parse(item, "error"))
+        """Every finding once, as the server ordered them: the structured ``issues`` (severity, rule, file,
+        line, message); for a report without them (an older server), the ``errors`` then the ``warnings``
+        strings, parsed into file/line/message."""
+        structured = self.extra.get("issues")
+        if isinstance(structured, list) and structured:
+            return [ValidationIssue.parse(item, "error") for item in structured]
+        return ([ValidationIssue.parse(e, "error") for e in self.errors]
+                + [ValidationIssue.parse(w, "warning") for w in self.warnings])
+
+    def counts(self) -> Dict[str, int]:
+        """``{"error": n, "warning": m}`` over :meth:`issues`."""
+        out = {"error": 0, "warning": 0}
+        for issue in self.issues():
+            out[issue.severity] = out.get(issue.severity, 0) + 1
         return out
 
 
@@ -204,6 +244,8 @@ class ReadChunk(_Model):
     encoding: str = "utf8"
     size: int = 0
     eof: bool = True
+    length: Optional[int] = None
+    next_offset: Optional[int] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
 

@@ -159,6 +159,42 @@ def test_validate_names_files(client):
     assert client.validate(good.run_id).valid is True
 
 
+@pytest.mark.parametrize("defect", ["null_pnl", "empty_trades", "huge_loss"])
+def test_each_finding_once_from_real_reports(client, defect):
+    """Real reports (a run of make_outputs.py with one defect): issues() has one row per finding the server
+    reported, though the report carries each twice (errors/warnings strings and structured issues)."""
+    handle = client.run("scripts/defective.py", {"defect": defect, "days": 40})
+    record = handle.wait(timeout=60, progress=False)
+    assert record.status == ("completed" if defect == "huge_loss" else "failed")
+    for raw in (record.validation, client.validate(handle.run_id).to_dict()):
+        reported = raw["issues"]
+        assert reported and len(reported) == len(raw["errors"]) + len(raw["warnings"])
+        issues = bt.ValidationReport.from_json(raw).issues()
+        assert len(issues) == len(reported)
+        assert [(i.severity, i.file, i.line, i.rule) for i in issues] == [
+            (r["severity"], r["file"], r["line"], r["rule"]) for r in reported]
+        # The message without the location the server writes in front of it; str() puts it back.
+        assert [str(i) for i in issues] == [r["message"] for r in reported]
+        assert all(not i.message.startswith(i.file) for i in issues)
+        assert sorted(str(i) for i in issues if i.severity == "error") == sorted(raw["errors"])
+        assert sorted(str(i) for i in issues if i.severity == "warning") == sorted(raw["warnings"])
+        assert bt.ValidationReport.from_json(raw).counts() == {"error": len(raw["errors"]),
+                                                               "warning": len(raw["warnings"])}
+        # A report without issues (an older server): the strings, each once, give the same findings.
+        legacy = bt.ValidationReport.from_json({k: v for k, v in raw.items() if k != "issues"}).issues()
+        assert sorted((i.severity, i.file, i.line, i.message) for i in legacy) == sorted(
+            (i.severity, i.file, i.line, i.message) for i in issues)
+
+
+def test_read_chunks_stream_a_file(client):
+    handle = client.run("scripts/binary_outputs.py", {"blob_bytes": 300_000})
+    record = handle.wait(timeout=60, progress=False)
+    on_disk = (Path(record.output_dir) / "blob.bin").read_bytes()
+    chunks = list(client.read_chunks(handle.run_id, "blob.bin", chunk_size=100_000))
+    assert [len(c) for c in chunks] == [100_000, 100_000, 100_000] and b"".join(chunks) == on_disk
+    assert handle.read("blob.bin") == on_disk
+
+
 def test_calls_from_many_threads_while_a_run_streams(client):
     handle = client.run("scripts/log_flood.py", {"lines": 5000})
     errors = []

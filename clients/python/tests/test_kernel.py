@@ -1,5 +1,6 @@
 """``%backtest`` through a real Jupyter kernel (ipykernel started by jupyter_client), checked on the
 iopub messages a notebook front end would render."""
+import json
 import os
 import time
 
@@ -85,6 +86,21 @@ def test_backtest_magic_in_a_kernel(kernel, workspace):
     assert any("failed" in h for h in displays(msgs, "text/html"))
     msgs, _ = execute(kc, "print(_m._client.conn.transport.pid)")
     assert int(streams(msgs).strip()) == pid
+
+    # Validation findings as a table: one row per finding the server reported (each comes twice in its
+    # report: as a string and as a structured issue).
+    msgs, _ = execute(kc, "%backtest run scripts/defective.py defect=empty_trades")
+    tables = [h for h in displays(msgs, "text/html") if "<caption>validation</caption>" in h]
+    assert len(tables) == 1, displays(msgs, "text/html")
+    msgs, _ = execute(kc, "import json; print(json.dumps(_backtest.record().validation))")
+    report = json.loads(streams(msgs))
+    reported = report["issues"]
+    assert reported and len(reported) == len(report["errors"]) + len(report["warnings"])
+    body = tables[0].split("<tbody>", 1)[1]
+    assert body.count("<tr>") == len(reported)
+    assert tables[0].count("<th>") == 5 and "<th>rule</th>" in tables[0]
+    for issue in reported:
+        assert f"<td>{issue['rule']}</td>" in body
 
     msgs, _ = execute(kc, f"%backtest compare {run_id} {run_id}")
     if "method not found" not in streams(msgs, "stderr"):

@@ -2,7 +2,8 @@
 --
 -- One server per Neovim, started with vim.fn.jobstart on first use (Neovim 0.7 has no vim.system).
 -- Responses go to the callback waiting on their id; run/log lines are appended to the run's log buffer
--- as they come; run/status changes are shown with vim.notify; validation errors go to the quickfix list.
+-- as they come; run/status changes are shown with vim.notify; validation findings go to the quickfix list
+-- (each once).
 
 local M = {}
 
@@ -245,6 +246,46 @@ function M.parse_issue(item)
   return nil, nil, s
 end
 
+-- "trades.csv:12: pnl is empty" -> "pnl is empty" when the prefix is the finding's own file and line (the
+-- server writes them into the message as well as into file and line).
+local function strip_location(text, file, line)
+  if not file then return text end
+  local prefixes = { file .. ":" }
+  if line then table.insert(prefixes, 1, file .. ":" .. line .. ":") end
+  for _, p in ipairs(prefixes) do
+    if text:sub(1, #p) == p then
+      local rest = vim.trim(text:sub(#p + 1))
+      if rest ~= "" then return rest end
+    end
+  end
+  return text
+end
+
+--- A validation report's findings, each once: {severity, file, line, rule, message}. The server gives every
+--- finding twice (a string in errors/warnings and a structured object in issues): the structured issues
+--- are read; the strings only for a report without them (an older server).
+function M.issues(report)
+  local out = {}
+  local structured = nilify(report.issues)
+  if type(structured) == "table" and #structured > 0 then
+    for _, it in ipairs(structured) do
+      local file, line, text = M.parse_issue(it)
+      local sev = type(it) == "table" and nilify(it.severity) or nil
+      table.insert(out, { severity = sev or "error", file = file, line = line,
+        rule = type(it) == "table" and (nilify(it.rule) or nilify(it.code)) or nil,
+        message = strip_location(text, file, line) })
+    end
+    return out
+  end
+  for _, kind in ipairs({ { "errors", "error" }, { "warnings", "warning" } }) do
+    for _, it in ipairs(nilify(report[kind[1]]) or {}) do
+      local file, line, text = M.parse_issue(it)
+      table.insert(out, { severity = kind[2], file = file, line = line, message = text })
+    end
+  end
+  return out
+end
+
 local function resolve(file, record)
   if not file then return nil end
   if file:sub(1, 1) == "/" then return file end
@@ -254,18 +295,15 @@ local function resolve(file, record)
   return (nilify(record.output_dir) or ".") .. "/" .. file
 end
 
---- Puts a validation report's errors and warnings into the quickfix list; returns how many.
+--- Puts a validation report's findings into the quickfix list, each once; returns how many.
 function M.set_quickfix(report, record, title)
   local items = {}
-  for _, kind in ipairs({ { "errors", "E" }, { "warnings", "W" }, { "issues", "E" } }) do
-    for _, it in ipairs(nilify(report[kind[1]]) or {}) do
-      local file, line, text = M.parse_issue(it)
-      local sev = type(it) == "table" and nilify(it.severity) or nil
-      table.insert(items, {
-        filename = resolve(file, record), lnum = line or 1, text = text,
-        type = (sev == "warning" and "W") or kind[2], valid = file and 1 or 0,
-      })
-    end
+  for _, it in ipairs(M.issues(report)) do
+    table.insert(items, {
+      filename = resolve(it.file, record), lnum = it.line or 1,
+      text = it.message .. (it.rule and (" [" .. it.rule .. "]") or ""),
+      type = it.severity == "warning" and "W" or "E", valid = it.file and 1 or 0,
+    })
   end
   vim.fn.setqflist({}, " ", { title = title or "backtest validation", items = items })
   return #items
