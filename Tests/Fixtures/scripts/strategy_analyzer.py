@@ -23,12 +23,18 @@ from pathlib import Path
 
 
 def _load_generator():
-    """make_outputs.py from the parent of this script's folder, else from $FIXTURES_DIR."""
+    """make_outputs.py from the parent of this script's folder, else $FIXTURES_DIR, else the import path."""
     tried = [str(Path(__file__).resolve().parent.parent)]
     if os.environ.get("FIXTURES_DIR"):
         tried.append(os.environ["FIXTURES_DIR"])
     folder = next((d for d in tried if (Path(d) / "make_outputs.py").is_file()), None)
     if folder is None:
+        # A rerun runs a captured copy of this script, with the captured make_outputs on PYTHONPATH.
+        try:
+            import make_outputs
+            return make_outputs
+        except ImportError:
+            pass
         sys.stderr.write(f"strategy_analyzer.py: no make_outputs.py in {' or '.join(tried)} "
                          "(keep the fixtures folder together, or set FIXTURES_DIR)\n")
         sys.exit(2)
