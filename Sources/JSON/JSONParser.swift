@@ -11,16 +11,23 @@ public struct JSONParser {
     /// Nesting deeper than this is refused instead of overflowing the stack on hostile input.
     public static let maxDepth = 512
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in try parse(buf) }
+    /// Parses one JSON text. `keepingNumberText`: every number that `.int` cannot spell back the same
+    /// (`1.50`, `2e3`, `-0`, beyond 64 bits) becomes `.number` with its literal, for callers that must echo
+    /// or pass on numbers as written (the JSON-RPC layer); off, numbers are `.int` or `.double` only.
+    public static func parse(_ bytes: [UInt8], keepingNumberText: Bool = false) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in
+            try parse(buf, keepingNumberText: keepingNumberText)
+        }
     }
 
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, keepingNumberText: Bool = false) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), keepingNumberText: keepingNumberText)
     }
 
-    public static func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var p = Cursor(buf: buf, i: 0)
+    public static func parse(_ buf: UnsafeBufferPointer<UInt8>, keepingNumberText: Bool = false)
+        throws(JSONParseError) -> JSONValue
+    {
+        var p = Cursor(buf: buf, i: 0, keepNumberText: keepingNumberText)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -31,6 +38,8 @@ public struct JSONParser {
     struct Cursor {
         let buf: UnsafeBufferPointer<UInt8>
         var i: Int
+        /// Numbers that `.int` cannot reproduce become `.number` with their literal instead of `.double`.
+        var keepNumberText = false
 
         func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
@@ -229,11 +238,14 @@ public struct JSONParser {
                 guard i < buf.count, buf[i] >= 48, buf[i] <= 57 else { throw fail("invalid number") }
                 while i < buf.count, buf[i] >= 48, buf[i] <= 57 { i += 1 }
             }
-            if isInteger && !overflow {
+            // `-0` is an integer to the plain reader, but `.int(0)` would spell it back as `0`.
+            if isInteger && !overflow && !(keepNumberText && negative && mag == 0) {
                 if negative, mag <= UInt64(Int64.max) + 1 { return .int(mag == UInt64(Int64.max) + 1 ? Int64.min : -Int64(mag)) }
                 if !negative, mag <= UInt64(Int64.max) { return .int(Int64(mag)) }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
+            // The syntax is checked above; the double is worked out only if someone asks for it.
+            if keepNumberText { return .number(JSONNumber(unchecked: text)) }
             guard let d = Double(text) else { throw fail("invalid number") }
             return .double(d)
         }

@@ -1,5 +1,6 @@
 /// A JSON value. Integers that fit in 64 bits stay integers, so ids and counts round-trip exactly.
-public enum JSONValue: Sendable, Equatable, Hashable {
+/// Equality and hashing: see JSONValue+Equatable.swift.
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -7,6 +8,10 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// A number with its literal text, from `JSONParser.parse(_:keepingNumberText: true)` only: one that
+    /// `.int` cannot spell back the same (a fraction, an exponent, `-0`, beyond 64 bits). It behaves as its
+    /// `value` everywhere but `numberText` and `JSONWriter.numbersAsWritten`.
+    case number(JSONNumber)
 }
 
 extension JSONValue {
@@ -16,11 +21,14 @@ extension JSONValue {
 
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
 
-    /// An integer, also from a double with no fractional part (clients in some languages send 5.0).
+    /// An integer, also from a double with no fractional part (clients in some languages send 5.0). A double
+    /// counts only up to 2^53 in magnitude: past that it is not an exact integer any more (1e16 + 1 reads as
+    /// 1e16), and the params checker refuses such integers with the same bound.
     public var intValue: Int? {
         switch self {
         case .int(let i): return Int(exactly: i)
-        case .double(let d): return d.rounded() == d && abs(d) < 9.0e15 ? Int(d) : nil
+        case .double(let d): return d.rounded() == d && abs(d) <= JSONValue.maxSafeInteger ? Int(d) : nil
+        case .number(let n): return n.value.intValue
         default: return nil
         }
     }
@@ -29,6 +37,22 @@ extension JSONValue {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let n): return n.value.doubleValue
+        default: return nil
+        }
+    }
+
+    /// 2^53: the largest magnitude up to which every integer has an exact double, so the largest integer a
+    /// JSON reader in any language (JavaScript's numbers are doubles) reads back unchanged.
+    public static let maxSafeInteger: Double = 9_007_199_254_740_992
+
+    /// A number's JSON text: as the client wrote it for a kept literal (`.number`), else as `JSONWriter`
+    /// writes it. nil for anything that is not a number.
+    public var numberText: String? {
+        switch self {
+        case .int(let i): return String(i)
+        case .double: return JSONWriter.string(self)
+        case .number(let n): return n.text
         default: return nil
         }
     }
@@ -55,7 +79,7 @@ extension JSONValue {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int, .double: return "number"
+        case .int, .double, .number: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"

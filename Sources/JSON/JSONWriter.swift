@@ -2,16 +2,23 @@
 /// escaped; non-ASCII text is written as UTF-8; non-finite doubles become null (JSON has no NaN).
 public struct JSONWriter {
     public var bytes: [UInt8] = []
+    /// Writes a kept literal (`.number`) as it was read (`2e3`) instead of as its value (`2000.0`). Off by
+    /// default, so that what the server stores and passes on does not depend on how a client spelled it;
+    /// on where input is echoed back to its sender (error data).
+    public var numbersAsWritten = false
 
     public init(reserving n: Int = 256) { bytes.reserveCapacity(n) }
 
-    public static func encode(_ v: JSONValue) -> [UInt8] {
+    public static func encode(_ v: JSONValue, numbersAsWritten: Bool = false) -> [UInt8] {
         var w = JSONWriter()
+        w.numbersAsWritten = numbersAsWritten
         w.write(v)
         return w.bytes
     }
 
-    public static func string(_ v: JSONValue) -> String { String(decoding: encode(v), as: UTF8.self) }
+    public static func string(_ v: JSONValue, numbersAsWritten: Bool = false) -> String {
+        String(decoding: encode(v, numbersAsWritten: numbersAsWritten), as: UTF8.self)
+    }
 
     /// Two-space indented output with a trailing newline, for files people read (run.json, metadata).
     public static func pretty(_ v: JSONValue) -> [UInt8] {
@@ -27,6 +34,8 @@ public struct JSONWriter {
         case .bool(let b): append(b ? "true" : "false")
         case .int(let i): writeInt(i)
         case .double(let d): writeDouble(d)
+        case .number(let n):
+            if numbersAsWritten { bytes.append(contentsOf: n.text.utf8) } else { write(n.value) }
         case .string(let s): writeString(s)
         case .array(let a):
             bytes.append(UInt8(ascii: "["))

@@ -197,9 +197,13 @@ public final class JSONRPCServer: Sendable {
 
     /// A chunk of input. Returns false to stop reading (after `exit`).
     private func received(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        let (events, framing) = parser.withLock { p -> ([FrameParser.Event], Framing) in
-            var out: [FrameParser.Event] = []
-            p.feed(chunk) { out.append($0) }
+        let limit = options.maxMessageSize
+        let (inbound, framing) = parser.withLock { p -> ([Inbound], Framing) in
+            var out: [Inbound] = []
+            p.feed(chunk, judging: { event in
+                out.append(Inbound(event, maxMessageSize: limit))
+                return out[out.count - 1].parsed
+            })
             return (out, p.framing)
         }
         if options.framing == .auto, framing != .auto {
@@ -211,36 +215,29 @@ public final class JSONRPCServer: Sendable {
         }
         writer.beginBurst()
         defer { writer.endBurst() }
-        return handle(events)
+        return handle(inbound)
     }
 
     private func inputEnded() {
-        let events = parser.withLock { $0.finish() }
-        if handle(events) { inputDidClose() }
+        let limit = options.maxMessageSize
+        let inbound = parser.withLock { $0.finish() }.map { Inbound($0, maxMessageSize: limit) }
+        if handle(inbound) { inputDidClose() }
     }
 
-    private func handle(_ events: [FrameParser.Event]) -> Bool {
-        for event in events {
-            switch event {
-            case .message(let body): handleFrame(body)
-            case .tooLarge(let size): answer(.direct, nil, .failure(.messageTooLarge(size: size, limit: options.maxMessageSize)))
-            case .malformed(let reason): answer(.direct, nil, .failure(.parseError(reason: reason)))
+    private func handle(_ inbound: [Inbound]) -> Bool {
+        for item in inbound {
+            switch item {
+            case .message(let value, let source): handleFrame(value, source)
+            case .failure(let error): answer(.direct, nil, .failure(error))
             }
             if exitReceived.load(ordering: .relaxed) { return false }
         }
         return true
     }
 
-    private func handleFrame(_ body: [UInt8]) {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(body)
-        } catch {
-            answer(.direct, nil, .failure(.parseError(reason: error.reason, offset: error.offset)))
-            return
-        }
+    private func handleFrame(_ value: JSONValue, _ source: MessageSource) {
         guard case .array(let elements) = value else {
-            handleMessage(value, sink: .direct)
+            handleMessage(value, source, sink: .direct)
             return
         }
         if elements.isEmpty {
@@ -251,19 +248,20 @@ public final class JSONRPCServer: Sendable {
             if !answers.isEmpty { writer.enqueue(MessageEncoder.batch(answers), droppable: false) }
         }
         for (n, element) in elements.enumerated() {
-            handleMessage(element, sink: .batch(collector, index: n))
+            handleMessage(element, source.element(n), sink: .batch(collector, index: n))
         }
     }
 
     /// One request or notification (alone or from a batch). Each message settles its sink exactly once.
-    private func handleMessage(_ value: JSONValue, sink: ResponseSink) {
+    /// An `id` member makes it a request, even `"id": null` (answered with `id: null`).
+    private func handleMessage(_ value: JSONValue, _ source: MessageSource, sink: ResponseSink) {
         guard case .object(let message) = value else {
             return answer(sink, nil, .failure(.invalidRequest(reason: "a message must be a JSON object")))
         }
         var id: RequestID?
         if let raw = message["id"] {
-            guard let parsed = RequestID(json: raw) else {
-                return answer(sink, nil, .failure(.invalidRequest(reason: "id must be a string or an integer")))
+            guard let parsed = source.requestID(raw, at: MessageSource.idPath) else {
+                return answer(sink, nil, .failure(.invalidRequest(reason: "id must be a string, a number or null")))
             }
             id = parsed
         }
@@ -273,7 +271,7 @@ public final class JSONRPCServer: Sendable {
         guard let methodValue = message["method"] else {
             if id != nil, message["result"] != nil || message["error"] != nil {
                 // A response: this server sends no requests, so there is nothing to match it with.
-                StderrLog.write("ignored a response from the client (id \(id!))")
+                StderrLog.write("ignored a response from the client (id \(ClientEcho.text(id!.text)))")
                 return settle(sink, nil)
             }
             return answer(sink, id, .failure(.invalidRequest(reason: "method is missing")))
@@ -295,7 +293,7 @@ public final class JSONRPCServer: Sendable {
         if let id {
             handleRequest(id: id, method: method, params: params, sink: sink)
         } else {
-            handleNotification(method: method, params: params)
+            handleNotification(method: method, params: params, source)
             settle(sink, nil)
         }
     }
@@ -328,7 +326,8 @@ public final class JSONRPCServer: Sendable {
                 return false
             }
             if duplicate {
-                return answer(sink, id, .failure(.invalidRequest(reason: "id \(id) is already used by a request in flight")))
+                let echo = ClientEcho.text(id.text)
+                return answer(sink, id, .failure(.invalidRequest(reason: "id \(echo) is already used by a request in flight")))
             }
             handlerQueue.async { [self] in
                 if request.token.isCancelled { return }  // cancelled while queued: already answered
@@ -338,12 +337,14 @@ public final class JSONRPCServer: Sendable {
         }
     }
 
-    private func handleNotification(method: String, params: JSONObject) {
+    private func handleNotification(method: String, params: JSONObject, _ source: MessageSource) {
         switch method {
         case BuiltinMethods.exit:
             return handleExit()
         case BuiltinMethods.cancelRequest:
-            if let raw = params["id"], let id = RequestID(json: raw) { cancel(id) }
+            if let raw = params["id"], let id = source.requestID(raw, at: MessageSource.cancelledIDPath) {
+                cancel(id)
+            }
             return
         default:
             break
@@ -355,7 +356,7 @@ public final class JSONRPCServer: Sendable {
         if let handler = registry.notificationHandler(method) {
             handler(params)
         } else if method != BuiltinMethods.initialized {
-            StderrLog.write("ignored unknown notification \(method)")
+            StderrLog.write("ignored unknown notification \(ClientEcho.text(method))")
         }
     }
 
@@ -453,7 +454,7 @@ public final class JSONRPCServer: Sendable {
         let request = session.withLock { s -> InFlightRequest? in
             guard let r = s.inFlight.removeValue(forKey: id) else {
                 // Late (already answered) cancels are normal; unknown ones are worth a line in the log.
-                if !s.recent.contains(id) { StderrLog.write("$/cancelRequest for unknown id \(id)") }
+                if !s.recent.contains(id) { StderrLog.write("$/cancelRequest for unknown id \(ClientEcho.text(id.text))") }
                 return nil
             }
             s.recent.insert(id)

@@ -14,9 +14,13 @@ enum MessageEncoder {
         return w.bytes
     }
 
-    /// `{"jsonrpc":"2.0","id":…|null,"error":{code,message,data?}}`
+    /// `{"jsonrpc":"2.0","id":…|null,"error":{code,message,data?}}`. Every string of the error is held to
+    /// `ClientEcho.maxErrorTextBytes`, and numbers in `data` are written as the client wrote them (they
+    /// echo its input).
     static func error(id: RequestID?, _ error: RPCError) -> [UInt8] {
+        let error = ClientEcho.bounded(error)
         var w = JSONWriter(reserving: 160)
+        w.numbersAsWritten = true
         w.append("{\"jsonrpc\":\"2.0\",\"id\":")
         if let id { writeID(&w, id) } else { w.append("null") }
         w.append(",\"error\":{\"code\":")
@@ -68,10 +72,8 @@ enum MessageEncoder {
         return out
     }
 
+    /// The id exactly as the client wrote it.
     private static func writeID(_ w: inout JSONWriter, _ id: RequestID) {
-        switch id {
-        case .int(let i): w.writeInt(i)
-        case .string(let s): w.writeString(s)
-        }
+        w.bytes.append(contentsOf: id.text.utf8)
     }
 }

@@ -11,7 +11,7 @@ enum ParamsChecker {
             if params.isEmpty || spec.allowsUnknownParams { return .success(params) }
             let name = params.keys[0]
             return .failure(.invalidParams(field: name, expected: "no params (\(spec.name) takes none)",
-                                           got: SchemaValidator.got(params[name]!)))
+                                           got: params[name]!))
         }
         var out = params
         for (name, value) in params {
@@ -19,7 +19,7 @@ enum ParamsChecker {
                 if spec.allowsUnknownParams { continue }
                 let known = spec.params.map(\.name).joined(separator: ", ")
                 return .failure(.invalidParams(field: name, expected: "no such param (known: \(known))",
-                                               got: SchemaValidator.got(value)))
+                                               got: value))
             }
             if value.isNull, !p.required, !SchemaValidator.acceptsNull(p.schema) {
                 out[name] = nil

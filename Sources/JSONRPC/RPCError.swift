@@ -42,20 +42,25 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
                  data: ["reason": .string(reason)])
     }
 
-    /// -32601: no such method.
+    /// -32601: no such method. The name is the client's: echoed cut (`ClientEcho`).
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(method)",
-                 data: ["method": .string(method)])
+        let method = ClientEcho.text(method)
+        return RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(method)",
+                        data: ["method": .string(method)])
     }
 
     /// -32602: `field` (a path such as `env.HOME` or `args[2]`) is not what the method expects.
-    /// `got` is left out when the field is missing.
+    /// `got` is left out when the field is missing. The field (it may be a name the client made up) and
+    /// `got` are echoed cut, containers by their type name (`ClientEcho`); numbers as the client wrote them.
     public static func invalidParams(field: String, expected: String, got: JSONValue? = nil) -> RPCError {
+        let field = ClientEcho.text(field)
         var d: JSONObject = ["field": .string(field), "expected": .string(expected)]
         var message = "Invalid params: \(field): expected \(expected)"
         if let got {
-            d.appendUnchecked("got", got)
-            if case .string(let s) = got { message += ", got \(s)" } else { message += ", got \(JSONWriter.string(got))" }
+            let echo = ClientEcho.value(got)
+            d.appendUnchecked("got", echo)
+            if case .string(let s) = echo { message += ", got \(s)" }
+            else { message += ", got \(JSONWriter.string(echo, numbersAsWritten: true))" }
         }
         return RPCError(code: RPCErrorCode.invalidParams, message: message, data: .object(d))
     }
@@ -68,19 +73,21 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// -32002: `--strict` and a request before `initialize`.
     public static func serverNotInitialized(method: String) -> RPCError {
-        RPCError(code: RPCErrorCode.serverNotInitialized,
+        let method = ClientEcho.text(method)
+        return RPCError(code: RPCErrorCode.serverNotInitialized,
                  message: "Server not initialized: send initialize before \(method)",
                  data: ["method": .string(method)])
     }
 
     /// -32800: the client cancelled the request before it was answered.
     public static func requestCancelled(id: RequestID) -> RPCError {
-        RPCError(code: RPCErrorCode.requestCancelled, message: "Request cancelled", data: ["id": id.json])
+        RPCError(code: RPCErrorCode.requestCancelled, message: "Request cancelled", data: ["id": ClientEcho.value(id.json)])
     }
 
     /// 1001: a request after `shutdown`.
     public static func shuttingDown(method: String) -> RPCError {
-        RPCError(code: RPCErrorCode.shuttingDown, message: "Server is shutting down: \(method) refused",
+        let method = ClientEcho.text(method)
+        return RPCError(code: RPCErrorCode.shuttingDown, message: "Server is shutting down: \(method) refused",
                  data: ["method": .string(method)])
     }
 

@@ -3,8 +3,9 @@ import JSON
 /// Checks a value against the JSON Schema subset that method params use, and says in words what was
 /// expected, for `-32602 {field, expected, got}`.
 ///
-/// Enforced keywords: `type` (a name or a list; `integer` accepts 5.0), `enum`, `const`, `minimum`,
-/// `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `minLength`, `maxLength`, `minItems`, `maxItems`,
+/// Enforced keywords: `type` (a name or a list; `integer` accepts 5.0 but nothing past 2^53 in magnitude,
+/// `number` nothing infinite), `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
+/// `exclusiveMaximum`, `minLength`, `maxLength`, `minItems`, `maxItems`,
 /// `items`, `properties`, `required`, `additionalProperties` (boolean or schema), `anyOf`, `oneOf` (treated
 /// as `anyOf`: params schemas here use it for "string or array of strings", never to forbid overlaps).
 /// Everything else (`title`, `description`, `default`, `examples`, `format`, `pattern`, ...) is
@@ -30,7 +31,7 @@ enum SchemaValidator {
         }
 
         switch value {
-        case .int, .double:
+        case .int, .double, .number:
             let x = value.doubleValue!
             if let m = s["minimum"]?.doubleValue, x < m { return mismatch(field, schema, value) }
             if let m = s["maximum"]?.doubleValue, x > m { return mismatch(field, schema, value) }
@@ -63,7 +64,7 @@ enum SchemaValidator {
                 } else if let extra = s["additionalProperties"] {
                     if extra == .bool(false) {
                         return .invalidParams(field: path, expected: "no such member (known: \(properties.keys.joined(separator: ", ")))",
-                                              got: got(member))
+                                              got: member)
                     }
                     if let e = validate(member, against: extra, field: path) { return e }
                 }
@@ -110,18 +111,44 @@ enum SchemaValidator {
         return validate(.null, against: schema, field: "") == nil
     }
 
-    /// What to echo back as `got`: scalars as they are (short strings), containers by their type name.
-    static func got(_ value: JSONValue) -> JSONValue {
+    /// The -32602 for a value the schema refuses (`RPCError.invalidParams` cuts what it echoes). An integer
+    /// refused for its size only says so: "integer >= 0" alone would not explain why 1e16 is wrong.
+    private static func mismatch(_ field: String, _ schema: JSONValue, _ value: JSONValue) -> RPCError {
+        var expected = describe(schema)
+        if isIntegral(value), !isSafeInteger(value), allowsInteger(schema) {
+            expected += " (an integer at most 2^53 = 9007199254740992 in magnitude)"
+        }
+        return .invalidParams(field: field, expected: expected, got: value)
+    }
+
+    /// An integer every JSON reader reads exactly: integral and at most 2^53 in magnitude. Past that a double
+    /// (and JavaScript) cannot tell 1e16 from 1e16 + 1, and `JSONValue.intValue` returns nil, so a handler
+    /// would treat `offset: 1e16` as absent: it is refused here instead, for every method at once.
+    static func isSafeInteger(_ value: JSONValue) -> Bool {
         switch value {
-        case .string(let s) where s.utf8.count > 120: return .string("string")
-        case .null, .bool, .int, .double, .string: return value
-        case .array: return .string("array")
-        case .object: return .string("object")
+        case .int(let i): return i.magnitude <= 1 << 53
+        case .double(let d): return d.rounded() == d && abs(d) <= JSONValue.maxSafeInteger
+        case .number(let n): return isSafeInteger(n.value)
+        default: return false
         }
     }
 
-    private static func mismatch(_ field: String, _ schema: JSONValue, _ value: JSONValue) -> RPCError {
-        .invalidParams(field: field, expected: describe(schema), got: got(value))
+    private static func isIntegral(_ value: JSONValue) -> Bool {
+        guard let d = value.doubleValue else { return false }
+        return d.isFinite && d.rounded() == d
+    }
+
+    /// Whether the schema's type (or one of its alternatives) is `integer`.
+    private static func allowsInteger(_ schema: JSONValue) -> Bool {
+        guard case .object(let s) = schema else { return false }
+        if let alternatives = (s["anyOf"] ?? s["oneOf"])?.arrayValue, alternatives.contains(where: allowsInteger) {
+            return true
+        }
+        switch s["type"] {
+        case .string(let t)?: return t == "integer"
+        case .array(let ts)?: return ts.contains(.string("integer"))
+        default: return false
+        }
     }
 
     private static func join(_ field: String, _ name: String) -> String {
@@ -139,10 +166,12 @@ enum SchemaValidator {
     private static func matches(_ value: JSONValue, _ t: String) -> Bool {
         switch (t, value) {
         case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object),
-             ("number", .int), ("number", .double), ("integer", .int):
+             ("number", .int):
             return true
-        case ("integer", .double(let d)):
-            return d.rounded() == d && d.isFinite
+        case ("number", .double), ("number", .number):
+            return value.doubleValue!.isFinite  // 1e400 reads as infinity: not a number anyone meant
+        case ("integer", _):
+            return isSafeInteger(value)
         default:
             return false
         }

@@ -23,9 +23,11 @@ final class RegistryAndSchemaTests: XCTestCase {
     func testRequestIDs() {
         XCTAssertEqual(RequestID(json: 5), .int(5))
         XCTAssertEqual(RequestID(json: "5"), .string("5"))
-        XCTAssertNil(RequestID(json: 5.5))
-        XCTAssertNil(RequestID(json: nil))
+        // JSON-RPC 2.0 allows any number and null (see RequestIDTests for their texts).
+        XCTAssertEqual(RequestID(json: 5.5)?.text, "5.5")
+        XCTAssertEqual(RequestID(json: nil)?.text, "null")
         XCTAssertNil(RequestID(json: [1]))
+        XCTAssertNil(RequestID(json: true))
         XCTAssertEqual(RequestID.string("a").json, "a")
     }
 
@@ -54,6 +56,33 @@ final class RegistryAndSchemaTests: XCTestCase {
         XCTAssertEqual(error(["ok", 2], ["type": "array", "items": ["type": "string"]])?["field"], "p[1]")
         XCTAssertNil(error("anything", [:]), "an empty schema accepts anything")
         XCTAssertNil(error(5, ["const": 5.0]))
+    }
+
+    func testIntegersPast2To53AreRefusedWithFieldExpectedAndGot() throws {
+        func error(_ text: String, _ s: JSONValue = ["type": "integer", "minimum": 0]) throws -> JSONValue? {
+            SchemaValidator.validate(try JSONParser.parse(text, keepingNumberText: true), against: s, field: "offset")?.data
+        }
+        for ok in ["0", "9007199254740992", "-9007199254740992", "9007199254740992.0", "9.007199254740992e15", "1e3"] {
+            XCTAssertNil(try error(ok, ["type": "integer"]), ok)
+        }
+        for bad in ["1e16", "9007199254740993", "-9007199254740993", "18446744073709551616"] {
+            let data = try XCTUnwrap(try error(bad, ["type": "integer"]), bad)
+            XCTAssertEqual(data["field"], "offset", bad)
+            XCTAssertEqual(data["expected"], "integer (an integer at most 2^53 = 9007199254740992 in magnitude)", bad)
+            XCTAssertEqual(data["got"].numberText, bad, "got echoes the number as written")
+        }
+        // Nullable integers say it too; a fraction is just not an integer; a declared maximum speaks for itself.
+        XCTAssertEqual(try error("1e16", ["oneOf": [["type": "integer"], ["type": "null"]]])?["expected"],
+                       "integer or null (an integer at most 2^53 = 9007199254740992 in magnitude)")
+        XCTAssertEqual(try error("1.5")?["expected"], "integer >= 0")
+        XCTAssertEqual(try error("20", ["type": "integer", "maximum": 10])?["expected"], "integer <= 10")
+        // An infinite number (1e400 reads as infinity) is neither an integer nor a number.
+        XCTAssertEqual(try error("1e400", ["type": "integer"])?["expected"], "integer")
+        XCTAssertNotNil(try error("1e400", ["type": "number"]))
+        XCTAssertNil(try error("1e300", ["type": "number"]))
+        // intValue agrees with the checker at the bound, so a checked param never reads as absent.
+        XCTAssertEqual(try JSONParser.parse("9007199254740992.0").intValue, 9_007_199_254_740_992)
+        XCTAssertNil(try JSONParser.parse("1e16").intValue)
     }
 
     func testOpenRPCDocumentIsSortedDeterministicAndComplete() {

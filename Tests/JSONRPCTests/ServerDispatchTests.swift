@@ -58,9 +58,8 @@ final class ServerDispatchTests: XCTestCase {
             ("{\"jsonrpc\":\"2.0\",\"id\":3}", 3),                            // no method
             ("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":5}", 4),               // method not a string
             ("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"echo\",\"params\":\"x\"}", 5),
-            ("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"echo\"}", .null),  // fractional id
-            ("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"echo\"}", .null),
             ("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"echo\"}", .null),
+            ("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"echo\"}", .null),
             ("{\"jsonrpc\":\"2.0\",\"method\":1,\"params\":\"bar\"}", .null), // invalid notification: still answered
         ]
         for (text, id) in cases {
@@ -209,15 +208,43 @@ final class ServerDispatchTests: XCTestCase {
         let small = PipeServer(options: PipeServer.options(max: 200))
         small.start()
         defer { small.closeInput() }
-        small.sendLSP("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"value\":\"" + String(repeating: "€", count: 100) + "\"}}")
-        XCTAssertEqual(code(small.next()), 1002)
         small.send("Content-Type: nothing else\r\n\r\n{}")
         let malformed = small.next()
         XCTAssertEqual(code(malformed), -32700)
         XCTAssertEqual(malformed["id"], .null)
+        // An oversize frame is scanned over to the next header (whatever lies between is dropped unanswered).
+        small.sendLSP("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"value\":\"" + String(repeating: "€", count: 100) + "\"}}")
+        XCTAssertEqual(code(small.next()), 1002)
         small.sendLSP("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"value\":\"€😀\"}}")
         XCTAssertEqual(small.next(), ["jsonrpc": "2.0", "id": 2, "result": "€😀"])
         XCTAssertEqual(small.server.framingInUse, .lsp)
+    }
+
+    func testLSPLyingContentLengthCostsOnlyItsOwnFrame() {
+        // The example: one -32700 for the lie, then the two frames after it.
+        func health(_ id: Int) -> String { "{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"echo\",\"params\":{\"value\":\(id)}}" }
+        s.send("Content-Length: 10\r\n\r\n" + health(1))
+        s.sendLSP(health(2))
+        s.sendLSP(health(3))
+        let lie = s.next()
+        XCTAssertEqual(code(lie), -32700)
+        XCTAssertEqual(lie.objectValue?["id"], .null)
+        XCTAssertEqual(s.next()["id"], 2)
+        XCTAssertEqual(s.next()["id"], 3)
+        // Too large, absurd, no blank line: each costs one error and nothing after it.
+        s.send("Content-Length: 5000\r\n\r\n" + health(4))
+        s.sendLSP(health(5))
+        XCTAssertEqual(code(s.next()), -32700)
+        XCTAssertEqual(s.next()["id"], 5)
+        s.send("Content-Length: 999999999999999999\r\n\r\n" + health(6))
+        s.sendLSP(health(7))
+        XCTAssertEqual(code(s.next()), 1002)
+        XCTAssertEqual(s.next()["id"], 7)
+        s.send("Content-Length: 60\r\n" + health(8))
+        s.sendLSP(health(9))
+        XCTAssertEqual(code(s.next()), -32700)
+        XCTAssertEqual(s.next()["id"], 9)
+        s.expectSilence()
     }
 
     func testLSPRepliesAreFramedByByteLength() throws {
