@@ -4,9 +4,13 @@ import PackageDescription
 // Layers, bottom up:
 //   JSON            a JSON value with a fast parser and writer (no Foundation on the hot path)
 //   JSONRPC         JSON-RPC 2.0 over stdio: framing, dispatch, lifecycle, discovery. Knows nothing of backtests.
+//   Base            the utilities every module shares, each written once: ISO time, paths, files (atomic write,
+//                   reads, mkdir -p), process spawning, the typed config reader. Knows nothing of runs.
 //   Validation      checks a run's output files (CSV, calendars, profiles). Knows nothing of processes or RPC.
-//   Provenance      what produced a result: code capture, hashes, git, metadata, compare, report.
-//   BacktestCore    the orchestration core: workspace, runs, supervisors, scheduling, logs. Knows nothing of RPC.
+//   Provenance      what produced a result: code capture, hashes, git, interpreters, metadata, reruns.
+//   Reporting       what is shown of results: the compare table, the HTML report and its charts.
+//   BacktestCore    the orchestration core: workspace, runs, supervisors, scheduling, logs, result files.
+//                   Knows nothing of RPC.
 //   BacktestServer  the thin binding of RPC methods to the core.
 //   backtest-rpc    the executable: server mode and detached supervisor mode.
 let package = Package(
@@ -20,19 +24,22 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "JSON"),
         .target(name: "JSONRPC", dependencies: ["JSON", "CSystem"]),
-        .target(name: "Validation", dependencies: ["JSON"]),
-        .target(name: "Provenance", dependencies: ["JSON", "CSystem"]),
-        .target(name: "BacktestCore", dependencies: ["JSON", "CSystem", "CSQLite", "Validation", "Provenance"]),
-        .target(name: "BacktestServer", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance"]),
+        .target(name: "Base", dependencies: ["JSON", "CSystem"]),
+        .target(name: "Validation", dependencies: ["JSON", "Base"]),
+        .target(name: "Provenance", dependencies: ["JSON", "CSystem", "Base"]),
+        .target(name: "Reporting", dependencies: ["JSON", "Base", "Provenance"]),
+        .target(name: "BacktestCore", dependencies: ["JSON", "CSystem", "CSQLite", "Base", "Validation", "Provenance", "Reporting"]),
+        .target(name: "BacktestServer", dependencies: ["JSON", "JSONRPC", "Base", "BacktestCore", "Validation", "Provenance"]),
         .executableTarget(name: "backtest-rpc", dependencies: ["BacktestServer", "BacktestCore"]),
-        .executableTarget(name: "backtest-bench", dependencies: ["JSON", "JSONRPC", "BacktestCore", "Validation", "Provenance", "CSystem"]),
+        .executableTarget(name: "backtest-bench", dependencies: ["JSON", "JSONRPC", "Base", "BacktestCore", "Validation", "Provenance", "CSystem"]),
         // What every test target shares: where the repo's own fixtures are, and the one rule for skips.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "JSON", "TestSupport"]),
-        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON", "TestSupport"]),
-        .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON", "TestSupport"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "Base", "JSON", "TestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "Base", "JSON", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Provenance", "Base", "JSON", "TestSupport"]),
+        .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
     ]
 )

@@ -1,3 +1,5 @@
+import Base
+
 /// Errors a user can cause, each with the facts a client needs to act on it. The server maps every case to
 /// a documented JSON-RPC error code; the core itself knows nothing of codes.
 public enum CoreError: Error, Sendable, Equatable {
@@ -36,5 +38,14 @@ extension CoreError: CustomStringConvertible {
         case .workspace(let path, let reason): return "workspace: \(path): \(reason)"
         case .invalidArgument(let field, let reason): return "\(field): \(reason)"
         }
+    }
+}
+
+extension CoreError {
+    /// Runs a file operation of the workspace and reports its failure the way every workspace error reads:
+    /// `workspace(path, reason)`, with `path` the file meant and errno's words (`No space left on device`),
+    /// which is what clients and the disk-full handling (`RecordReserve.reason`) look for.
+    static func workspaceFile<R>(_ path: String, _ body: () throws(FileError) -> R) throws(CoreError) -> R {
+        do { return try body() } catch { throw .workspace(path: path, reason: error.reason) }
     }
 }

@@ -1,4 +1,5 @@
 import BacktestCore
+import Base
 import Foundation
 import JSON
 import JSONRPC

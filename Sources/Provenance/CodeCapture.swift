@@ -1,3 +1,5 @@
+import Base
+
 /// Copies the code a run uses into `<run_dir>/code`, with size and SHA-256 of each file.
 ///
 /// Which files:
@@ -136,7 +138,7 @@ public enum CodeCapture {
     /// True for a script Python would run: a `.py`/`.pyw` file, or an extensionless one with a `python`
     /// shebang.
     public static func isPython(_ path: String) -> Bool {
-        let ext = PathText.fileExtension(path)
+        let ext = PathText.fileExtension(path)?.lowercased() ?? ""
         if ext == "py" || ext == "pyw" { return true }
         if !ext.isEmpty { return false }
         let head = FileSystem.readPrefix(path, count: 256)

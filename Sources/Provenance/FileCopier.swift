@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// Copies files while hashing them, in one read of each file, reusing one 1 MiB buffer for a whole
@@ -33,7 +34,9 @@ struct FileCopier: ~Copyable {
             if got == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
             hasher.update(chunk)
-            try FileSystem.writeAll(fd: output, bytes: chunk, path: destination)
+            guard AtomicFile.writeAll(output, chunk) else {
+                throw ProvenanceError.io(path: destination, operation: "write", errno: errno)
+            }
             size += Int64(got)
         }
         if mode & 0o200 == 0 { fchmod(output, mode) }

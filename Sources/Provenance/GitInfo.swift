@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// The git state of the folder a script lives in: which commit, which branch, and whether (and how) the
@@ -49,7 +50,7 @@ public struct GitInfo: Sendable, Equatable {
         // git prints the root with symlinks resolved, so the excluded folders are resolved the same way.
         var pathspec: [String] = []
         for folder in excluding {
-            if let rel = PathText.relative(FileSystem.realPath(folder), to: root), !rel.isEmpty {
+            if let rel = PathText.relative(FileSystem.realpath(folder) ?? folder, to: root), !rel.isEmpty {
                 pathspec.append(":(top,exclude)" + rel)
             }
         }
@@ -114,7 +115,7 @@ public struct GitInfo: Sendable, Equatable {
         guard dirty, let diff else { return nil }
         try FileSystem.makeDirectories(codeDir)
         let path = codeDir + "/" + GitInfo.diffFileName
-        try FileSystem.writeAtomically(Array(diff.utf8), to: path)
+        try AtomicFile.write(Array(diff.utf8), to: path)
         return path
     }
 }

@@ -1,3 +1,5 @@
+import Base
+
 /// Describes the `inputs` of a run: files, or folders taken recursively.
 public enum InputData {
     /// Sizes and SHA-256 of every input file, in the order given (a folder's files sorted by path).

@@ -1,17 +1,23 @@
+import Base
 import Glibc
 import JSON
 import Synchronization
 
-/// Asks each interpreter once what it really is, and remembers the answer.
+/// Asks each interpreter once what it really is, and remembers the answer: the executable a command such as
+/// `python3` stands for (to start scripts with), and its real path and version (for a run's metadata).
 ///
-/// Starting `python3` costs ~40 ms, ~110 ms through a pyenv shim, so the answer is kept in memory and in a
-/// JSON file (`path` given to `init`) that every supervisor of the workspace reads, keyed by the resolved
-/// interpreter path and its modification time: replacing the interpreter (an upgrade) changes the key. A
-/// shim is a script whose answer depends on the folder it runs in (`.python-version`), so for a script
-/// interpreter the working directory is part of the key too.
+/// Starting `python3` costs ~40 ms, ~110 ms through a pyenv shim (a shell script run on every start), so
+/// answers are kept. Whoever needs them owns a cache: a workspace resolves its interpreters once for all its
+/// submissions (in memory), a supervisor records the interpreter of its run through a JSON file (`file`) that
+/// every supervisor of the workspace reads. Versions are keyed by the resolved interpreter path and its
+/// modification time: replacing the interpreter (an upgrade) changes the key. A shim is a script whose answer
+/// depends on the folder it runs in (`.python-version`), so for a script interpreter the working directory is
+/// part of the key too.
 public final class InterpreterCache: Sendable {
     private let file: String?
     private let memory = Mutex<[String: InterpreterInfo]>([:])
+    /// (command, PATH, directory) → the executable, or nil when the command cannot be found.
+    private let executables = Mutex<[String: String?]>([:])
 
     /// - Parameter file: where to persist answers (e.g. `<runs_dir>/.backtest-rpc/interpreters.json`), or nil
     ///   to keep them in memory only.
@@ -19,11 +25,35 @@ public final class InterpreterCache: Sendable {
         self.file = file
     }
 
+    /// The absolute executable that starts scripts for the interpreter `command`, found on `searchPath` and
+    /// asked from `workingDirectory` (pyenv picks its version by `.python-version` files from there); nil when
+    /// the command cannot be found. A Python-like command is asked for `sys.executable`, which sees through
+    /// shims and venv wrappers; anything else is the real path of what PATH finds. Slow on first use only.
+    public func executable(for command: String, searchPath: String, workingDirectory: String) -> String? {
+        let key = command + "\u{0}" + searchPath + "\u{0}" + workingDirectory
+        if let hit = executables.withLock({ $0[key] }) { return hit }
+        // Probed outside the lock: a slow probe must not block resolving another command. Two threads
+        // resolving the same command at once both probe; the answer is the same.
+        let found = probeExecutable(command, searchPath: searchPath, workingDirectory: workingDirectory)
+        executables.withLock { $0[key] = .some(found) }
+        return found
+    }
+
+    private func probeExecutable(_ command: String, searchPath: String, workingDirectory: String) -> String? {
+        guard let found = CommandRunner.which(command, searchPath: searchPath) else { return nil }
+        // A command given as a path is taken to its real file, whose name says what it is.
+        guard let hit = command.contains("/") ? FileSystem.realpath(found) : found else { return nil }
+        if Self.isPythonLike(hit), let exe = info(for: hit, workingDirectory: workingDirectory)?.path, access(exe, X_OK) == 0 {
+            return exe
+        }
+        return FileSystem.realpath(hit) ?? hit
+    }
+
     /// What `interpreter` (a name on PATH or a path) really is; nil when it cannot be found or run.
     public func info(for interpreter: String, workingDirectory: String? = nil) -> InterpreterInfo? {
         guard let resolved = CommandRunner.which(interpreter) else { return nil }
         let absolute = resolved.hasPrefix("/") ? resolved : PathText.join(currentDirectory(), resolved)
-        guard let stamp = FileSystem.sizeAndMTime(absolute) else { return nil }
+        guard let stamp = FileSystem.fingerprint(absolute) else { return nil }
         let isScript = FileSystem.readPrefix(absolute, count: 2) == Array("#!".utf8)
         var key = "\(absolute)|\(stamp.mtimeNanos)"
         if isScript, let workingDirectory { key += "|\(workingDirectory)" }
@@ -41,8 +71,7 @@ public final class InterpreterCache: Sendable {
 
     /// Runs the interpreter to learn its real path and version.
     static func ask(_ executable: String, workingDirectory: String?) -> InterpreterInfo? {
-        let name = PathText.fileName(executable)
-        if name.hasPrefix("python") || name.hasPrefix("pypy") {
+        if isPythonLike(executable) {
             let code = "import sys; print(sys.executable); print(sys.version.split()[0])"
             guard let out = CommandRunner.run(executable, ["-c", code], directory: workingDirectory, timeout: 20),
                   out.status == 0 else { return nil }
@@ -54,7 +83,13 @@ public final class InterpreterCache: Sendable {
         guard let out = CommandRunner.run(executable, ["--version"], directory: workingDirectory, mergeStderr: true, timeout: 20)
         else { return nil }
         let first = out.text.split(separator: "\n").first.map { String($0).trimmingSpaces() } ?? ""
-        return InterpreterInfo(path: FileSystem.realPath(executable), version: first)
+        return InterpreterInfo(path: FileSystem.realpath(executable) ?? executable, version: first)
+    }
+
+    /// A Python (or PyPy) by its file name: asked through `sys`, which sees through shims.
+    static func isPythonLike(_ path: String) -> Bool {
+        let name = PathText.fileName(path)
+        return name.hasPrefix("python") || name.hasPrefix("pypy")
     }
 
     private func loadFile() -> [String: InterpreterInfo] {
@@ -78,7 +113,7 @@ public final class InterpreterCache: Sendable {
         var o = JSONObject()
         for k in entries.keys.sorted() { o[k] = entries[k]!.json() }
         try? FileSystem.makeDirectories(PathText.parent(file))
-        try? FileSystem.writeAtomically(JSONWriter.pretty(.object(o)), to: file)
+        try? AtomicFile.write(JSONWriter.pretty(.object(o)), to: file)
     }
 
     private func currentDirectory() -> String {

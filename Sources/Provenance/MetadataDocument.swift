@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// `metadata/backtest_metadata.json`: everything needed to say, weeks later, what produced a result.
@@ -29,7 +30,7 @@ public struct MetadataDocument: Sendable {
     /// Set at the end of the run.
     public var outcome: RunOutcome?
 
-    public init(backtestID: String, timestamp: String = ISOTimestamp.now(), serverVersion: String,
+    public init(backtestID: String, timestamp: String = ISOTime.now(), serverVersion: String,
                 interpreter: InterpreterInfo?, entryPoint: String, argv: [String], params: JSONValue,
                 envAdded: [String: String], workingDirectory: String, host: HostInfo = .current(), git: GitInfo?,
                 code: CodeCaptureResult?, inputs: [InputFile], rerunOf: String? = nil, outcome: RunOutcome? = nil) {
@@ -81,7 +82,7 @@ public struct MetadataDocument: Sendable {
     public static func writeStart(_ document: MetadataDocument, runDir: String) throws {
         let path = path(runDir: runDir)
         try FileSystem.makeDirectories(PathText.parent(path))
-        try FileSystem.writeAtomically(JSONWriter.pretty(document.json()), to: path)
+        try AtomicFile.write(JSONWriter.pretty(document.json()), to: path)
     }
 
     /// Completes the document written at start with the outcome. Reads the file back rather than needing the
@@ -98,7 +99,7 @@ public struct MetadataDocument: Sendable {
         }
         for (k, v) in outcome.members { o[k] = v }
         try FileSystem.makeDirectories(PathText.parent(path))
-        try FileSystem.writeAtomically(JSONWriter.pretty(.object(o)), to: path)
+        try AtomicFile.write(JSONWriter.pretty(.object(o)), to: path)
     }
 
     /// Reads a run's metadata document, for compare, report and rerun; nil when absent or unreadable.

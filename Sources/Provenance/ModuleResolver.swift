@@ -1,3 +1,5 @@
+import Base
+
 /// Resolves imports to files the way Python's path-based finder does, restricted to the user's own folders.
 ///
 /// The search path is what `python3 <script>` sees first: the script's folder, then the workspace root (the
@@ -159,7 +161,7 @@ public enum ModuleResolver {
         private mutating func listing(_ dir: String) -> (files: Set<String>, dirs: Set<String>)? {
             if let cached = listings[dir] { return cached }
             var result: (files: Set<String>, dirs: Set<String>)?
-            if let entries = FileSystem.entries(dir) {
+            if let entries = FileSystem.typedEntries(dir) {
                 var files = Set<String>(), dirs = Set<String>()
                 for (name, isDir) in entries {
                     if isDir { dirs.insert(name) } else { files.insert(name) }

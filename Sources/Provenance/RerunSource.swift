@@ -1,3 +1,5 @@
+import Base
+
 /// Where a rerun takes its code from: the original run's `code/` folder, as recorded in its metadata.
 public struct RerunSource: Sendable, Equatable {
     public var runID: String

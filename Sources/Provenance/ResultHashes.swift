@@ -1,3 +1,5 @@
+import Base
+
 /// Hashes what a run produced, so that a rerun can be checked file by file.
 public enum ResultHashes {
     /// The folder inside `results/` that holds reports made after the run (not results of it).

@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// How a run ended: the part of the metadata document written when it is over.
@@ -13,7 +14,7 @@ public struct RunOutcome: Sendable, Equatable {
     public var completedAt: String
 
     public init(exitCode: Int?, durationSeconds: Double, status: String, resultFiles: [CapturedFile],
-                completedAt: String = ISOTimestamp.now()) {
+                completedAt: String = ISOTime.now()) {
         self.exitCode = exitCode
         self.durationSeconds = durationSeconds
         self.status = status

@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// The calls a run's supervisor makes: `start` once the script is running (or just before), `finish` after
@@ -107,7 +108,7 @@ public enum RunProvenance {
         }
 
         let document = MetadataDocument(
-            backtestID: r.backtestID, timestamp: r.startedAt ?? ISOTimestamp.now(), serverVersion: r.serverVersion, interpreter: interpreter, entryPoint: r.entryPoint,
+            backtestID: r.backtestID, timestamp: r.startedAt ?? ISOTime.now(), serverVersion: r.serverVersion, interpreter: interpreter, entryPoint: r.entryPoint,
             argv: r.argv, params: r.params, envAdded: r.envAdded, workingDirectory: r.workingDirectory, git: git,
             code: code, inputs: inputs.files, rerunOf: r.rerun?.runID)
         do {

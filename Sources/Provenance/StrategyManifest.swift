@@ -1,3 +1,5 @@
+import Base
+
 /// Reads `strategy.yaml`, the user's explicit list of the files a strategy needs.
 ///
 /// Only the subset the manifest uses is understood, so the project needs no YAML dependency:

@@ -1,3 +1,4 @@
+import Base
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,7 @@ import Glibc
 /// Checks of the run's execution.log (which the manager writes, not the script): it exists, it has output, and no
 /// line shows a critical failure (a Python traceback, a CRITICAL or FATAL log line). Read line by line in 1 MiB
 /// chunks, so a flood of millions of lines costs time but no memory.
-struct ExecutionLogCheck: Sendable {
+struct ExecutionLogCheck: FileFacts, Sendable {
     static let file = "execution.log"
     static let needles: [[UInt8]] = ["Traceback (most recent call last)", "CRITICAL", "FATAL"].map { Array($0.utf8) }
 
@@ -19,15 +20,10 @@ struct ExecutionLogCheck: Sendable {
     /// only finding.
     static func run(runDir: String?, resultsDir: String, isCancelled: @Sendable () -> Bool) -> ExecutionLogCheck {
         var s = ExecutionLogCheck()
-        let path = FileInfo.join(runDir ?? resultsDir, file)
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            s.findings.add(LogRules.exists, runDir == nil ? "not found (validated outside a run)" : "missing: the run's output was not recorded")
-            return s
-        }
-        s.exists = true
-        s.size = info.size
-        if info.size == 0 {
+        let path = PathText.join(runDir ?? resultsDir, file)
+        let missing = runDir == nil ? "not found (validated outside a run)" : "missing: the run's output was not recorded"
+        guard s.lookAt(path, missing: (LogRules.exists, missing)) else { return s }
+        if s.size == 0 {
             s.findings.add(LogRules.empty, "is empty: the script printed nothing")
             return s
         }

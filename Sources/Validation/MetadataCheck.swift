@@ -1,9 +1,10 @@
+import Base
 import JSON
 
 /// The backtest profile's checks of metadata.json: it exists, parses, and holds the run's parameters and a
 /// timestamp. All warnings: the result is still usable without it, but not reproducible. It is read first, because
 /// its `parameters.capital` may be the capital the drawdown rule needs.
-struct MetadataCheck: Sendable {
+struct MetadataCheck: FileFacts, Sendable {
     static let file = "metadata.json"
     static let maxSize = 16 << 20
 
@@ -15,26 +16,18 @@ struct MetadataCheck: Sendable {
 
     static func run(resultsDir: String) -> MetadataCheck {
         var s = MetadataCheck()
-        let path = FileInfo.join(resultsDir, file)
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            s.findings.add(BacktestRules.metadataExists, "missing: the run's parameters and time are not recorded")
-            return s
-        }
-        s.exists = true
-        s.size = info.size
-        guard let file = try? ReadOnlyFile(path: path), let bytes = file.readAll(limit: maxSize) else {
-            s.findings.add(BacktestRules.metadataValidJSON, "cannot be read, or is larger than \(maxSize >> 20) MiB")
+        let path = PathText.join(resultsDir, file)
+        guard s.lookAt(path, missing: (BacktestRules.metadataExists, "missing: the run's parameters and time are not recorded")) else {
             return s
         }
         let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            // Give the line of the offset, so an editor lands where the JSON breaks.
-            let offset = min(error.offset, bytes.count)
-            let line = 1 + bytes[0..<offset].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-            s.findings.add(BacktestRules.metadataValidJSON, line: line, "is not valid JSON: \(error.reason) (byte \(error.offset))")
+        switch JSONFileRead.read(path, limit: maxSize) {
+        case .value(let v): value = v
+        case .unreadable:
+            s.findings.add(BacktestRules.metadataValidJSON, "cannot be read, or is larger than \(maxSize >> 20) MiB")
+            return s
+        case .invalid(let line, let text):
+            s.findings.add(BacktestRules.metadataValidJSON, line: line, text)
             return s
         }
         guard let object = value.objectValue else {

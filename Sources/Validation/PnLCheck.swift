@@ -1,8 +1,10 @@
+import Base
+
 /// The backtest profile's checks of pnl.csv, in one pass: structure, the last cumulative_pnl, dates (format, order,
 /// trading days, missing days under the configured calendar), the drawdown limit, and the running-sum check that
 /// reconciliation reports. pnl.csv has one row per trading day (about 250 a year), so the dates are kept
 /// (8 bytes a row) to check for missing days after the pass, in date order even when the rows are not.
-struct PnLCheck: Sendable {
+struct PnLCheck: FileFacts, Sendable {
     static let file = "pnl.csv"
     static let minSize: Int64 = 100
     static let required = ["date", "pnl", "cumulative_pnl"]
@@ -39,20 +41,14 @@ struct PnLCheck: Sendable {
 
     static func run(resultsDir: String, settings: Settings, isCancelled: @Sendable () -> Bool) -> PnLCheck {
         var s = PnLCheck()
-        s.scan(path: FileInfo.join(resultsDir, file), settings: settings, isCancelled: isCancelled)
+        s.scan(path: PathText.join(resultsDir, file), settings: settings, isCancelled: isCancelled)
         return s
     }
 
     mutating func scan(path: String, settings: Settings, isCancelled: @Sendable () -> Bool) {
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            findings.add(BacktestRules.pnlExists, "missing: the script wrote no pnl.csv")
-            return
-        }
-        exists = true
-        size = info.size
-        if info.size < PnLCheck.minSize {
-            findings.add(BacktestRules.pnlMinSize, "is \(info.size) bytes; a daily pnl file has at least \(PnLCheck.minSize)")
+        guard lookAt(path, missing: (BacktestRules.pnlExists, "missing: the script wrote no pnl.csv")) else { return }
+        if size < PnLCheck.minSize {
+            findings.add(BacktestRules.pnlMinSize, "is \(size) bytes; a daily pnl file has at least \(PnLCheck.minSize)")
         }
         var csv: CSVReader
         do {

@@ -1,7 +1,9 @@
+import Base
+
 /// The backtest profile's checks of summary.csv, a small `metric,value` table. Values are kept as text: the
 /// rows have mixed types (`start_date` next to `total_pnl`), and only the metrics reconciliation needs are read
 /// as numbers.
-struct SummaryCheck: Sendable {
+struct SummaryCheck: FileFacts, Sendable {
     static let file = "summary.csv"
     static let minSize: Int64 = 50
     static let requiredMetrics = ["total_pnl", "win_rate", "max_drawdown"]
@@ -28,16 +30,10 @@ struct SummaryCheck: Sendable {
 
     static func run(resultsDir: String) -> SummaryCheck {
         var s = SummaryCheck()
-        let path = FileInfo.join(resultsDir, file)
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            s.findings.add(BacktestRules.summaryExists, "missing: the script wrote no summary.csv")
-            return s
-        }
-        s.exists = true
-        s.size = info.size
-        if info.size < minSize {
-            s.findings.add(BacktestRules.summaryMinSize, "is \(info.size) bytes; a summary has at least \(minSize)")
+        let path = PathText.join(resultsDir, file)
+        guard s.lookAt(path, missing: (BacktestRules.summaryExists, "missing: the script wrote no summary.csv")) else { return s }
+        if s.size < minSize {
+            s.findings.add(BacktestRules.summaryMinSize, "is \(s.size) bytes; a summary has at least \(minSize)")
         }
         do {
             var csv = try CSVReader(path: path)

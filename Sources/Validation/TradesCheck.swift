@@ -1,7 +1,9 @@
+import Base
+
 /// The backtest profile's checks of trades.csv, in one pass: structure (size, CSV, columns, rows, nulls), the
 /// custom loss limit and trade count, and the figures reconciliation needs (sum of pnl, wins, rows).
 /// A file over `ValidationConfig.parallelThreshold` is read as two halves at once (see `plan`).
-struct TradesCheck: Sendable {
+struct TradesCheck: FileFacts, Sendable {
     static let file = "trades.csv"
     static let minSize: Int64 = 100
     static let required = ["entry_time", "exit_time", "pnl"]
@@ -46,19 +48,15 @@ struct TradesCheck: Sendable {
     /// Checks existence, size and header, and splits the rows into parts: two halves for a large file (when the
     /// config allows), else one.
     static func plan(resultsDir: String, config: ValidationConfig) -> Plan {
-        let path = FileInfo.join(resultsDir, file)
+        let path = PathText.join(resultsDir, file)
         var s = TradesCheck()
         var plan = Plan(base: s, path: path, columns: Columns(count: 0), parts: [])
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            s.findings.add(BacktestRules.tradesExists, "missing: the script wrote no trades.csv")
+        guard s.lookAt(path, missing: (BacktestRules.tradesExists, "missing: the script wrote no trades.csv")) else {
             plan.base = s
             return plan
         }
-        s.exists = true
-        s.size = info.size
-        if info.size < minSize {
-            s.findings.add(BacktestRules.tradesMinSize, "is \(info.size) bytes; a trades file has at least \(minSize)")
+        if s.size < minSize {
+            s.findings.add(BacktestRules.tradesMinSize, "is \(s.size) bytes; a trades file has at least \(minSize)")
         }
         // The header, read on its own so that the rows can be split between threads.
         let header: [String]
@@ -94,8 +92,8 @@ struct TradesCheck: Sendable {
         plan.base = s
         plan.columns = Columns(count: header.count, entry: header.firstIndex(of: "entry_time"),
                                exit: header.firstIndex(of: "exit_time"), pnl: header.firstIndex(of: "pnl"))
-        if config.parallelRead && info.size >= config.parallelThreshold,
-           let split = CSVReader.lineStart(path: path, near: info.size / 2, after: headerEnd), split < info.size {
+        if config.parallelRead && s.size >= config.parallelThreshold,
+           let split = CSVReader.lineStart(path: path, near: s.size / 2, after: headerEnd), split < s.size {
             // The first half knows where its records really end: if the split point is inside a quoted field, it
             // reads on to the end of the file and `finish` throws the second half away.
             plan.parts = [(headerEnd, split, afterHeaderLine), (split, nil, 1)]

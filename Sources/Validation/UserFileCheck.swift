@@ -1,8 +1,9 @@
+import Base
 import JSON
 
 /// The checks a user profile declares for one file (see `UserProfile.FileSpec`), in one streaming pass for a CSV.
 /// Rule ids are the file's stem plus the check (`signals.sorted`).
-struct UserFileCheck: Sendable {
+struct UserFileCheck: FileFacts, Sendable {
     let spec: UserProfile.FileSpec
     var findings: FindingList
     var exists = false
@@ -23,16 +24,12 @@ struct UserFileCheck: Sendable {
 
     static func run(_ spec: UserProfile.FileSpec, resultsDir: String, isCancelled: @Sendable () -> Bool) -> UserFileCheck {
         var s = UserFileCheck(spec: spec)
-        let path = FileInfo.join(resultsDir, spec.path)
-        let info = FileInfo(path: path)
-        guard info.exists, !info.isDirectory else {
-            if spec.required { s.findings.add(s.rule("exists"), "missing: the profile requires this file") }
+        let path = PathText.join(resultsDir, spec.path)
+        guard s.lookAt(path, missing: spec.required ? (s.rule("exists"), "missing: the profile requires this file") : nil) else {
             return s
         }
-        s.exists = true
-        s.size = info.size
-        if let min = spec.minSize, info.size < min {
-            s.findings.add(s.rule("min_size"), "is \(info.size) bytes, less than \(min) (min_size)")
+        if let min = spec.minSize, s.size < min {
+            s.findings.add(s.rule("min_size"), "is \(s.size) bytes, less than \(min) (min_size)")
         }
         switch spec.format {
         case .csv: s.scanCSV(path: path, isCancelled: isCancelled)
@@ -42,17 +39,14 @@ struct UserFileCheck: Sendable {
     }
 
     mutating func checkJSON(path: String) {
-        guard let f = try? ReadOnlyFile(path: path), let bytes = f.readAll(limit: UserFileCheck.maxJSONSize) else {
+        let value: JSONValue
+        switch JSONFileRead.read(path, limit: UserFileCheck.maxJSONSize) {
+        case .value(let v): value = v
+        case .unreadable:
             findings.add(rule("valid_json"), "cannot be read, or is larger than \(UserFileCheck.maxJSONSize >> 20) MiB")
             return
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            let offset = min(error.offset, bytes.count)
-            let line = 1 + bytes[0..<offset].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-            findings.add(rule("valid_json"), line: line, "is not valid JSON: \(error.reason) (byte \(error.offset))")
+        case .invalid(let line, let text):
+            findings.add(rule("valid_json"), line: line, text)
             return
         }
         complete = true

@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// A validation profile declared in `backtest-rpc.json` under `profiles.<name>`, for scripts that write files

@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// The validation settings of a workspace, from the `validation` and `profiles` sections of `backtest-rpc.json`.

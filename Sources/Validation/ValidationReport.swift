@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import JSON
 
@@ -55,7 +56,7 @@ public struct ValidationReport: Sendable {
             "issues": .array(issues.map { $0.json() }),
             "file_checks": .object(checks),
             "profile": .string(profile),
-            "validated_at": .string(Timestamp.iso(validatedAt)),
+            "validated_at": .string(ISOTime.format(epochSeconds: validatedAt.timeIntervalSince1970)),
             "duration_ms": .double((durationMs * 1000).rounded() / 1000),
         ]
         if let capital { o["capital"] = .double(capital) }

@@ -1,4 +1,5 @@
 import BacktestCore
+import Base
 import Glibc
 import JSON
 
@@ -23,24 +24,16 @@ enum CaptureBench {
         var lines = 1_000_000, repeats = 5, spawnSamples = 30, keep = false
         var python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"
         var scripts = defaultScripts()
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            func value() throws -> String {
-                guard i + 1 < arguments.count else { throw Failure(description: "\(a) needs a value") }
-                i += 1
-                return arguments[i]
-            }
-            switch a {
+        try BenchOptions.parse(arguments) { option, value in
+            switch option {
             case "--lines": lines = Int(try value()) ?? lines
             case "--repeat": repeats = Int(try value()) ?? repeats
             case "--spawn-samples": spawnSamples = Int(try value()) ?? spawnSamples
             case "--python": python = try value()
             case "--scripts": scripts = try value()
             case "--keep": keep = true
-            default: throw Failure(description: "unknown option \(a)")
+            default: throw Failure(description: "unknown option \(option)")
             }
-            i += 1
         }
         let binary = rpcBinary()
         guard access(binary, X_OK) == 0 else { throw Failure(description: "no executable \(binary) (swift build -c release)") }
@@ -66,21 +59,21 @@ enum CaptureBench {
         for r in 0..<repeats {
             let out = root + "/baseline-\(r).log"
             let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            let t0 = now()
+            let t0 = MonotonicTime.now()
             let pid = try spawn(python, [python, flood, "--lines", String(lines)], stdout: fd)
             _ = wait(pid)
-            baseline.append(now() - t0)
+            baseline.append(MonotonicTime.now() - t0)
             close(fd)
             unlink(out)
 
             let paths = try makeRun(layout, [python, "-u", flood, "--lines", String(lines), "--output_dir", "x"], tag: r)
-            let t1 = now()
+            let t1 = MonotonicTime.now()
             let sup = try spawn(binary, [binary, "supervise"] + SupervisorCommand.arguments(runDir: paths.runDir, layout: layout),
                                 stdout: -1, newSession: true)
             let rec = waitFinal(layout, paths)
-            supervised.append(now() - t1)
+            supervised.append(MonotonicTime.now() - t1)
             _ = wait(sup)
-            supervisorExit.append(now() - t1)
+            supervisorExit.append(MonotonicTime.now() - t1)
             let count = LogReader(paths: paths).count()
             guard let rec, rec.exitCode == 0, count == lines else {
                 throw Failure(description: "supervised run ended \(rec?.status.rawValue ?? "nowhere") with \(count) lines: \(rec?.errorMessage ?? "")")
@@ -153,8 +146,8 @@ enum CaptureBench {
     /// Polls `run.json` (1 ms) until its status is terminal; nil after 120 s.
     static func waitFinal(_ layout: WorkspaceLayout, _ paths: RunPaths) -> RunRecord? {
         let store = RunStore(layout: layout, index: nil)
-        let until = now() + 120
-        while now() < until {
+        let until = MonotonicTime.now() + 120
+        while MonotonicTime.now() < until {
             if let r = try? store.load(paths: paths), r.status.isTerminal { return r }
             usleep(1000)
         }
@@ -228,12 +221,6 @@ enum CaptureBench {
     }
 
     // MARK: - Clocks and figures
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 
     static func wallNanos() -> Int64 {
         var ts = timespec()

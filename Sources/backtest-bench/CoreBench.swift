@@ -1,4 +1,5 @@
 import BacktestCore
+import Base
 import Glibc
 import JSON
 
@@ -19,24 +20,16 @@ enum CoreBench {
     static func run(arguments: [String]) throws {
         var runs = 10_000, lines = 1_000_000, submits = 500, repeats = 30, keep = false
         var python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            func value() throws -> String {
-                guard i + 1 < arguments.count else { throw Failure(description: "\(a) needs a value") }
-                i += 1
-                return arguments[i]
-            }
-            switch a {
+        try BenchOptions.parse(arguments) { option, value in
+            switch option {
             case "--runs": runs = Int(try value()) ?? runs
             case "--lines": lines = Int(try value()) ?? lines
             case "--submits": submits = Int(try value()) ?? submits
             case "--repeat": repeats = Int(try value()) ?? repeats
             case "--python": python = try value()
             case "--keep": keep = true
-            default: throw Failure(description: "unknown option \(a)")
+            default: throw Failure(description: "unknown option \(option)")
             }
-            i += 1
         }
         let binary = CaptureBench.rpcBinary()
         let root = try CaptureBench.makeTempDir()
@@ -45,17 +38,17 @@ enum CoreBench {
         print("core bench: \(root) (\(runs) runs), supervisor \(binary)")
 
         // A workspace of finished runs, written directly (run.json files and the index).
-        var t0 = CaptureBench.now()
+        var t0 = MonotonicTime.now()
         let ids = try populate(root: root, runs: runs)
-        print("  populate \(runs) runs:          \(CaptureBench.ms(CaptureBench.now() - t0))")
+        print("  populate \(runs) runs:          \(CaptureBench.ms(MonotonicTime.now() - t0))")
 
         // Opening it, as a server does at start. The first open also starts the interpreter probe in the
         // background (once per process); let it finish before measuring anything else.
         var opens: [Double] = []
         for _ in 0..<max(5, repeats / 3) {
-            t0 = CaptureBench.now()
+            t0 = MonotonicTime.now()
             let w = try Workspace(root: root, supervisorExecutable: binary)
-            opens.append(CaptureBench.now() - t0)
+            opens.append(MonotonicTime.now() - t0)
             _ = w
             if opens.count == 1 { usleep(400_000) }
         }
@@ -69,9 +62,9 @@ enum CoreBench {
 
         // logs tail 100 of a 1,000,000-line log.
         let logRun = ws.layout.run(ids[ids.count / 2])
-        t0 = CaptureBench.now()
+        t0 = MonotonicTime.now()
         try writeLog(logRun, lines: lines)
-        print("  write \(lines)-line log:       \(CaptureBench.ms(CaptureBench.now() - t0))")
+        print("  write \(lines)-line log:       \(CaptureBench.ms(MonotonicTime.now() - t0))")
         report("logs tail 100", try time(repeats) {
             let page = try ws.logs(runID: logRun.runID, tail: 100)
             guard page.lines.count == 100, page.totalLines == lines else { throw Failure(description: "wrong tail") }
@@ -167,9 +160,9 @@ enum CoreBench {
         var out: [Double] = []
         out.reserveCapacity(n)
         for _ in 0..<n {
-            let t = CaptureBench.now()
+            let t = MonotonicTime.now()
             try body()
-            out.append(CaptureBench.now() - t)
+            out.append(MonotonicTime.now() - t)
         }
         return out
     }

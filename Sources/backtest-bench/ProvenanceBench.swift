@@ -1,3 +1,4 @@
+import Base
 import Glibc
 import Provenance
 
@@ -29,10 +30,10 @@ enum ProvenanceBench {
         var captured = 0
         let cpuBefore = cpuSeconds()
         for i in 0..<iterations {
-            let start = now()
+            let start = MonotonicTime.now()
             let result = CodeCapture.capture(entry: project + "/main.py", workspaceRoot: root + "/workspace",
                                              codeDir: root + "/runs/\(i)/code")
-            times.append(now() - start)
+            times.append(MonotonicTime.now() - start)
             captured = result.files.count
         }
         // CPU time (user + system) per capture next to wall time: on a loaded machine the wall time mostly
@@ -51,13 +52,13 @@ enum ProvenanceBench {
         var ours = Double.infinity, theirs = Double.infinity
         var ourDigest = "", theirDigest = ""
         for _ in 0..<3 {
-            var start = now()
+            var start = MonotonicTime.now()
             ourDigest = try SHA256.hexOfFile(path: file)
-            ours = min(ours, now() - start)
-            start = now()
+            ours = min(ours, MonotonicTime.now() - start)
+            start = MonotonicTime.now()
             if let out = CommandRunner.run("sha256sum", [file], timeout: 600), out.status == 0 {
                 theirDigest = String(out.text.prefix(64))
-                theirs = min(theirs, now() - start)
+                theirs = min(theirs, MonotonicTime.now() - start)
             }
         }
         let mb = Double(hashMB)
@@ -145,12 +146,6 @@ enum ProvenanceBench {
     }
 
     enum BenchError: Error { case io(String) }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 
     /// User + system CPU time of this process so far.
     static func cpuSeconds() -> Double {

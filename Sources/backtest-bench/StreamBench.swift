@@ -1,4 +1,5 @@
 import BacktestCore
+import Base
 import CSystem
 import Foundation
 import Glibc
@@ -35,9 +36,9 @@ enum StreamBench {
         for r in 0..<repeats {
             let out = root + "/baseline-\(r).log"
             let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            let t0 = CaptureBench.now()
+            let t0 = MonotonicTime.now()
             _ = CaptureBench.wait(try CaptureBench.spawn(python, [python, scripts + "/log_flood.py", "--lines", String(lines)], stdout: fd))
-            baseline.append(CaptureBench.now() - t0)
+            baseline.append(MonotonicTime.now() - t0)
             close(fd)
             unlink(out)
             streamed.append(try streamOnce(binary: binary, root: root, lines: lines))
@@ -147,7 +148,7 @@ enum StreamBench {
     static func streamOnce(binary: String, root: String, lines: Int) throws -> Double {
         let (pid, toServer, fromServer) = try startServer(binary: binary, root: root)
         let request = #"{"jsonrpc":"2.0","id":1,"method":"run","params":{"script":"log_flood.py","params":{"lines":\#(lines)}}}"# + "\n"
-        let t0 = CaptureBench.now()
+        let t0 = MonotonicTime.now()
         _ = request.withCString { write(toServer[1], $0, strlen($0)) }
 
         var nextSeq = 0, pending: [UInt8] = [], ended = false
@@ -183,7 +184,7 @@ enum StreamBench {
             }
             pending.removeFirst(start)
         }
-        let elapsed = CaptureBench.now() - t0
+        let elapsed = MonotonicTime.now() - t0
         close(toServer[1])
         _ = CaptureBench.wait(pid)
         close(fromServer[0])

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import JSON
 import Validation
@@ -24,22 +25,14 @@ enum ValidationBench {
         var regenerate = false
         var fixtures = ProcessInfo.processInfo.environment["FIXTURES_DIR"].map { $0 + "/make_outputs.py" }
             ?? CaptureBench.repoFixtures() + "/make_outputs.py"
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            func value() throws -> String {
-                i += 1
-                guard i < arguments.count else { throw Failure(description: "\(a) needs a value") }
-                return arguments[i]
-            }
-            switch a {
+        try BenchOptions.parse(arguments) { option, value in
+            switch option {
             case "--dir": dir = try value()
             case "--repeat": repeats = max(1, Int(try value()) ?? 5)
             case "--regenerate": regenerate = true
             case "--fixtures": fixtures = try value()
-            default: throw Failure(description: "unknown option \(a) (options: --dir, --repeat, --regenerate, --fixtures)")
+            default: throw Failure(description: "unknown option \(option) (options: --dir, --repeat, --regenerate, --fixtures)")
             }
-            i += 1
         }
 
         let files = ["trades.csv", "pnl.csv", "summary.csv"].map { dir + "/" + $0 }
@@ -131,22 +124,14 @@ enum ValidationBench {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// Runs a tool to completion with posix_spawn (Foundation's Process costs ~50 ms per wait, more than `wc -l`
-    /// itself); `quiet` sends its output to /dev/null. Returns the exit status.
+    /// Runs a tool to completion with `ProcessSpawner` (Foundation's Process costs ~50 ms per wait, more than
+    /// `wc -l` itself); `quiet` sends its output to /dev/null. Returns the exit status as a shell reports it.
     static func runProcess(_ path: String, _ args: [String], quiet: Bool = false) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard rc == 0 else { throw Failure(description: "cannot start \(path): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS by hand: the macros are not imported.
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        switch ProcessSpawner.spawn(executable: path, argv: [path] + args, environment: ProcessEnvironment.current(), cwd: nil,
+                                    stdin: 0, stdout: quiet ? -1 : 1, stderr: 2) {
+        case .failure(let e): throw Failure(description: "cannot start \(path): \(e)")
+        case .success(let pid): return ExitStatus(waitStatus: CaptureBench.wait(pid)).shellCode
+        }
     }
 
     /// Where the bench keeps its generated files.

@@ -6,7 +6,6 @@ import Glibc
 // JSON-RPC server talking to one client on stdin/stdout.
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "supervise" {
-    SupervisorCommand.makeHooks = { layout in StandardHooks.make(layout: layout) }
-    exit(SupervisorCommand.main(arguments: Array(arguments.dropFirst())))
+    exit(SupervisorCommand.main(arguments: Array(arguments.dropFirst()), makeHooks: { StandardHooks.make(layout: $0) }))
 }
 exit(ServerCommand.main(arguments: arguments))

@@ -1,4 +1,5 @@
 import BacktestCore
+import Base
 import Glibc
 import XCTest
 

@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Glibc
 import XCTest
 

@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Dispatch
 import Glibc
 import JSON
@@ -26,7 +27,7 @@ final class WorkspaceRunIndexTests: XCTestCase {
         let root = try WorkspaceTestSupport.makeRoot()
         defer { WorkspaceTestSupport.remove(root) }
         let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
-        _ = PathOps.makeDirectories(layout.stateDir)
+        try? FileSystem.makeDirectories(layout.stateDir)
         let index = try RunIndex(path: layout.index)
         XCTAssertTrue(index.wasRebuilt)
         let all = populate(layout, index)
@@ -79,7 +80,7 @@ final class WorkspaceRunIndexTests: XCTestCase {
         let root = try WorkspaceTestSupport.makeRoot()
         defer { WorkspaceTestSupport.remove(root) }
         let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
-        _ = PathOps.makeDirectories(layout.stateDir)
+        try? FileSystem.makeDirectories(layout.stateDir)
         let store = RunStore(layout: layout, index: nil)
         var ids: [String] = []
         for i in 0..<40 {
@@ -121,7 +122,7 @@ final class WorkspaceRunIndexTests: XCTestCase {
         let root = try WorkspaceTestSupport.makeRoot()
         defer { WorkspaceTestSupport.remove(root) }
         let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
-        _ = PathOps.makeDirectories(layout.stateDir)
+        try? FileSystem.makeDirectories(layout.stateDir)
         let a = try RunIndex(path: layout.index), b = try RunIndex(path: layout.index)
         var r = WorkspaceTestSupport.record(layout, id: "20300101_000000_000", status: .running, createdAt: 1_000)
         a.upsert([(r, 100)])
@@ -159,7 +160,7 @@ final class WorkspaceRunIndexTests: XCTestCase {
         let root = try WorkspaceTestSupport.makeRoot()
         defer { WorkspaceTestSupport.remove(root) }
         let layout = WorkspaceLayout(root: root, runsDir: root + "/backtests")
-        _ = PathOps.makeDirectories(layout.stateDir)
+        try? FileSystem.makeDirectories(layout.stateDir)
         let store = RunStore(layout: layout, index: nil)
         for i in 0..<5 {
             let t: Int64 = 1_800_000_000_000 + Int64(i)

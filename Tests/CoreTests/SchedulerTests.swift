@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Foundation
 import Glibc
 import JSON
@@ -165,7 +166,7 @@ final class WorkspaceSchedulingTests: XCTestCase {
         let c = try ws.cancel(runID: r.runID)
         XCTAssertEqual(c.status, .cancelled)
         XCTAssertNotNil(c.completedAt)
-        XCTAssertFalse(PathOps.exists(ws.layout.queueEntry(r.runID)))
+        XCTAssertFalse(FileSystem.exists(ws.layout.queueEntry(r.runID)))
         XCTAssertEqual(try ws.record(runID: r.runID).status, .cancelled)
         XCTAssertEqual(try ws.list(status: [.cancelled]).total, 1)
         slot?.close()

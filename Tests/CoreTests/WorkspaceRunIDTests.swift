@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Foundation
 import Glibc
 import Synchronization
@@ -9,10 +10,11 @@ final class WorkspaceRunIDTests: XCTestCase {
     func testEightThreadsOfAHundredIdsAreDistinctAndOrdered() throws {
         let root = try WorkspaceTestSupport.makeRoot()
         defer { WorkspaceTestSupport.remove(root) }
+        let allocator = RunIDAllocator(runsDir: root)
         let collected = Mutex(Array(repeating: [String](), count: 8))
         DispatchQueue.concurrentPerform(iterations: 8) { t in
             var mine: [String] = []
-            for _ in 0..<100 { if let (id, _) = try? RunIDAllocator.allocate(in: root) { mine.append(id) } }
+            for _ in 0..<100 { if let (id, _) = try? allocator.allocate() { mine.append(id) } }
             collected.withLock { $0[t] = mine }
         }
         let results = collected.withLock { $0 }
@@ -24,7 +26,7 @@ final class WorkspaceRunIDTests: XCTestCase {
         }
         XCTAssertEqual(Set(all).count, 800)
         for id in all {
-            XCTAssertTrue(PathOps.isDirectory(root + "/" + id))
+            XCTAssertTrue(FileSystem.isDirectory(root + "/" + id))
             XCTAssertTrue(id.utf8.count == 19 || id.utf8.count == 23, id)
             XCTAssertTrue(RunStore.isValidRunID(id))
         }
@@ -35,10 +37,11 @@ final class WorkspaceRunIDTests: XCTestCase {
         defer { WorkspaceTestSupport.remove(root) }
         // Far in the future, so that no other test's ids of this process interfere.
         let t: Int64 = 4_102_444_800_000 + Int64.random(in: 0..<1_000_000) * 1000
+        let allocator = RunIDAllocator(runsDir: root)
         var ids: [String] = []
-        for _ in 0..<5 { ids.append(try RunIDAllocator.allocate(in: root, now: t).id) }
-        ids.append(try RunIDAllocator.allocate(in: root, now: t - 5000).id)  // the clock stepped back
-        ids.append(try RunIDAllocator.allocate(in: root, now: t + 1).id)
+        for _ in 0..<5 { ids.append(try allocator.allocate(now: t).id) }
+        ids.append(try allocator.allocate(now: t - 5000).id)  // the clock stepped back
+        ids.append(try allocator.allocate(now: t + 1).id)
         let stem = ISOTime.runIDStem(millis: t)
         XCTAssertEqual(Array(ids.prefix(6)), [stem, stem + "_001", stem + "_002", stem + "_003", stem + "_004", stem + "_005"])
         XCTAssertEqual(ids.last, ISOTime.runIDStem(millis: t + 1))
@@ -71,10 +74,11 @@ final class WorkspaceRunIDTests: XCTestCase {
         guard case .success(let pid) = ProcessSpawner.spawn(executable: try SupervisorTestSupport.python,
                                                            argv: ["python3", py, root], environment: [:], cwd: root)
         else { return XCTFail("cannot start python3") }
-        XCTAssertTrue(WorkspaceTestSupport.eventually { PathOps.exists(root + "/rival.ready") })
+        XCTAssertTrue(WorkspaceTestSupport.eventually { FileSystem.exists(root + "/rival.ready") })
+        let allocator = RunIDAllocator(runsDir: root)
         var ours: [String] = []
-        while !PathOps.exists(root + "/rival.txt") && ours.count < 3000 {
-            ours.append(try RunIDAllocator.allocate(in: root).id)
+        while !FileSystem.exists(root + "/rival.txt") && ours.count < 3000 {
+            ours.append(try allocator.allocate().id)
         }
         var st: Int32 = 0
         waitpid(pid, &st, 0)

@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Foundation
 import Glibc
 import JSON
@@ -64,7 +65,7 @@ final class WorkspaceSubmitTests: XCTestCase {
             try ws.submit(RunRequest(script: "ok.py", timeoutSeconds: -1)) }) else { return XCTFail() }
         // Refused requests leave nothing behind.
         XCTAssertEqual(try ws.list().total, 0)
-        XCTAssertEqual(PathOps.entries(ws.layout.runsDir)?.filter(RunStore.isValidRunID), [])
+        XCTAssertEqual(FileSystem.entries(ws.layout.runsDir)?.filter(RunStore.isValidRunID), [])
 
         // Accepted: inside (also through an inner symlink and an absolute path inside), executable without
         // interpreter.
@@ -94,8 +95,8 @@ final class WorkspaceSubmitTests: XCTestCase {
         XCTAssertEqual(r.serverPID, Int(getpid()))
         XCTAssertEqual(r.timeoutSeconds, 30)
         let paths = ws.layout.run(r.runID)
-        XCTAssertTrue(PathOps.isDirectory(paths.results))
-        XCTAssertTrue(PathOps.exists(ws.layout.queueEntry(r.runID)))
+        XCTAssertTrue(FileSystem.isDirectory(paths.results))
+        XCTAssertTrue(FileSystem.exists(ws.layout.queueEntry(r.runID)))
         var st = stat()
         XCTAssertEqual(stat(paths.spec, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o600)
@@ -136,7 +137,7 @@ final class WorkspaceSubmitTests: XCTestCase {
         let f = try ws.record(runID: r.runID)
         XCTAssertEqual(f.failure, .spawnError)
         XCTAssertTrue(f.errorMessage?.contains("/nonexistent/backtest-rpc") == true)
-        XCTAssertFalse(PathOps.exists(ws.layout.queueEntry(r.runID)))
+        XCTAssertFalse(FileSystem.exists(ws.layout.queueEntry(r.runID)))
         XCTAssertEqual(try ws.list(status: [.failed]).runs.map(\.runID), [r.runID])
     }
 
@@ -165,7 +166,7 @@ final class WorkspaceSubmitTests: XCTestCase {
         // Looks at the newest run as soon as its record exists, as another server's check would.
         let checker = Thread {
             while !done.load(ordering: .relaxed) {
-                guard let newest = PathOps.entries(other.layout.runsDir)?.filter(RunStore.isValidRunID).max(),
+                guard let newest = FileSystem.entries(other.layout.runsDir)?.filter(RunStore.isValidRunID).max(),
                       let r = try? other.store.load(runID: newest), r.status == .queued else { continue }
                 _ = other.check.check(r)
             }

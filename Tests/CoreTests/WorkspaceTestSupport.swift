@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Base
 import Glibc
 import JSON
 import XCTest
@@ -19,9 +20,21 @@ enum WorkspaceTestSupport {
     @discardableResult
     static func writeScript(_ root: String, _ name: String, _ text: String, executable: Bool = false) throws -> String {
         let path = root + "/" + name
-        _ = PathOps.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+        try? FileSystem.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
         try AtomicFile.write(Array(text.utf8), to: path, mode: executable ? 0o755 : 0o644)
         return path
+    }
+
+    /// A fresh temp dir for tests that need files but no workspace (`/tmp/bt-<label>-XXXXXX`).
+    static func tempDir(_ label: String) -> String {
+        var template = Array("/tmp/bt-\(label)-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    /// Writes `text` to `path`, creating its parents.
+    static func write(_ text: String, to path: String) {
+        try! FileSystem.makeDirectories(PathText.parent(path))
+        try! AtomicFile.write(Array(text.utf8), to: path)
     }
 
     /// Removes a temp workspace (after its runs ended).

@@ -1,3 +1,4 @@
+import Base
 import XCTest
 
 @testable import Provenance
@@ -21,7 +22,7 @@ final class CodeCaptureTests: XCTestCase {
             let expected = String(TestSupport.sh("sha256sum '\(strategy)/\(file.path)'").prefix(64))
             XCTAssertEqual(file.sha256, expected, file.path)
             XCTAssertEqual(try SHA256.hexOfFile(path: codeDir + "/" + file.path), expected)
-            XCTAssertEqual(file.size, FileSystem.sizeAndMTime(strategy + "/" + file.path)?.size)
+            XCTAssertEqual(file.size, FileSystem.fingerprint(strategy + "/" + file.path)?.size)
         }
         XCTAssertEqual(access(codeDir + "/main.py", X_OK), 0)
     }

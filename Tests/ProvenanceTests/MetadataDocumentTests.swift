@@ -1,3 +1,4 @@
+import Base
 import JSON
 import XCTest
 
@@ -81,8 +82,8 @@ final class MetadataDocumentTests: XCTestCase {
 
     func testTimestampFormat() {
         // Checked against Python: datetime.fromtimestamp(1795256000.5, timezone.utc).
-        XCTAssertEqual(ISOTimestamp.format(epochSeconds: 1_795_256_000.5), "2026-11-21T10:13:20.500Z")
-        let now = ISOTimestamp.now()
+        XCTAssertEqual(ISOTime.format(epochSeconds: 1_795_256_000.5), "2026-11-21T10:13:20.500Z")
+        let now = ISOTime.now()
         XCTAssertEqual(now.count, 24)
         XCTAssertTrue(now.hasSuffix("Z"))
     }

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 import TestSupport
 import XCTest
@@ -16,7 +17,7 @@ enum TestSupport {
 
     static func write(_ text: String, to path: String) {
         try! FileSystem.makeDirectories(PathText.parent(path))
-        try! FileSystem.writeAtomically(Array(text.utf8), to: path)
+        try! AtomicFile.write(Array(text.utf8), to: path)
     }
 
     static func read(_ path: String) -> String? {

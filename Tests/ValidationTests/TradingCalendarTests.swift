@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import TestSupport
 import XCTest
@@ -79,7 +80,7 @@ final class TradingCalendarTests: XCTestCase {
         XCTAssertNil(CivilDate.parse("2023-13-01"))
         XCTAssertEqual(CivilDate.parse("2024-01-02 00:00:00")?.description, "2024-01-02")
         XCTAssertEqual(d("2024-01-06").weekday, 6)
-        XCTAssertEqual(Timestamp.iso(Date(timeIntervalSince1970: 1_795_256_000.123)), "2026-11-21T10:13:20.123Z")
+        XCTAssertEqual(ISOTime.format(epochSeconds: Date(timeIntervalSince1970: 1_795_256_000.123).timeIntervalSince1970), "2026-11-21T10:13:20.123Z")
     }
 
     /// A real exchange's pnl.csv that skips its holidays passes under its calendar and fails under weekdays.

@@ -1,3 +1,5 @@
+import Base
+
 /// The lines `LogWriter` could not write (a full disk, an I/O error). Capture goes on after a failed write,
 /// so a run's log can have gaps; this says how many lines fell into them and why, for the run's record
 /// (`log_lines_lost` and a warning) and for `logs`, which never calls such a log complete.

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// Appends lines to a run's `execution.log` and `.log.idx`. Lines are gathered in a `Batch` and written with

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// A run's process group: the script leads it (pgid = the script's pid) and its children and grandchildren

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 import JSON
 
@@ -52,7 +53,10 @@ enum RecordReserve {
             let reason = Self.reason(error)
             var saved = record
             saved.warnings.append("run.json: the final record was written into the space reserved for it (\(reason))")
-            try AtomicFile.commit(JSONWriter.pretty(saved.json()), through: reserve, to: paths.record)
+            let bytes = JSONWriter.pretty(saved.json())
+            try CoreError.workspaceFile(paths.record) { () throws(FileError) in
+                try AtomicFile.commit(bytes, through: reserve, to: paths.record)
+            }
             // The reserve's unused blocks were just given back: room for the index row.
             store.index?.upsert(saved)
             record = saved

@@ -1,3 +1,4 @@
+import Base
 import CSystem
 import Dispatch
 import Glibc
@@ -195,7 +196,7 @@ struct RunSupervisor {
                 return
             } catch {
                 // A run dir deleted under us is no disk to wait for.
-                guard MonotonicTime.now() < giveUpAt, PathOps.isDirectory(paths.runDir) else {
+                guard MonotonicTime.now() < giveUpAt, FileSystem.isDirectory(paths.runDir) else {
                     diagnostics.write("cannot save the final record: \(error)")
                     return
                 }

@@ -1,5 +1,5 @@
+import Base
 import Glibc
-import Synchronization
 
 /// `backtest-rpc supervise <run_dir> --runs-dir <dir> --workspace-root <dir>`: the detached process that owns
 /// one run, so that the run outlives the server that started it and its client.
@@ -12,15 +12,6 @@ import Synchronization
 /// stdin/stdout/stderr are /dev/null; diagnostics go to `<run_dir>/.supervisor.log`. Exit status: 0 when the
 /// run was carried to a final record, 2 for bad arguments, 1 when the run could not be taken on.
 public enum SupervisorCommand {
-    private static let hooksFactory = Mutex<@Sendable (WorkspaceLayout) -> SupervisorHooks>({ _ in .none })
-
-    /// Makes the hooks for a workspace. The lead sets it before calling `main`; the default validates
-    /// nothing and does nothing else.
-    public static var makeHooks: @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks {
-        get { hooksFactory.withLock { $0 } }
-        set { hooksFactory.withLock { $0 = newValue } }
-    }
-
     /// Descriptor numbers the launcher hands over.
     public static let slotLockFD: Int32 = 3
     public static let runLockFD: Int32 = 4
@@ -33,11 +24,15 @@ public enum SupervisorCommand {
     /// `supervise --standby --runs-dir D --workspace-root R`: wait on descriptor 3 (a socket) for a run.
     public static let standbyFlag = "--standby"
 
-    public static func main(arguments: [String]) -> Int32 {
+    /// Supervises the run named in `arguments`. `makeHooks` makes the hooks for the run's workspace (the
+    /// executable passes `StandardHooks.make`; `{ _ in .none }` validates nothing and does nothing else); it is
+    /// called once the script has been spawned, so that nothing it opens delays the start.
+    public static func main(arguments: [String],
+                            makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
         if arguments.first == standbyFlag {
             // Waiting for a run: descriptor 3 is the socket; the assignment brings the run's locks along.
             guard let runDir = StandbyAssignment.receive(socket: slotLockFD) else { return 0 }
-            return main(arguments: [runDir] + arguments.dropFirst())
+            return main(arguments: [runDir] + arguments.dropFirst(), makeHooks: makeHooks)
         }
         // Before anything else: the script must not inherit the locks (it would keep the run "supervised"
         // after we die). csys_spawn closes them too; this also covers anything else that ever spawns here.
@@ -85,8 +80,7 @@ public enum SupervisorCommand {
             return 1
         }
 
-        let factory = makeHooks
-        let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: { factory(layout) }, diagnostics: diagnostics,
+        let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: { makeHooks(layout) }, diagnostics: diagnostics,
                                        wakeFD: wakeFD, releaseSlot: { if hasSlot { close(slotLockFD) } })
         supervisor.run(record: record, spec: spec)
         // Exiting drops the run lock (and the slot, if still held).
@@ -96,15 +90,10 @@ public enum SupervisorCommand {
     /// Whether descriptor 3 is a slot lock of this workspace (handed over by a launcher), so that closing it
     /// frees a slot; started by hand, 3 may be anything, or nothing.
     static func holdsSlot(layout: WorkspaceLayout) -> Bool {
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = buf.withUnsafeMutableBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { readlink("/proc/self/fd/\(slotLockFD)", $0.baseAddress!, $0.count) }
-        }
-        guard n > 0 else { return false }
-        let target = String(decoding: buf[0..<n], as: UTF8.self)
+        guard let target = FileSystem.linkTarget("/proc/self/fd/\(slotLockFD)"), !target.isEmpty else { return false }
         // The runs dir may have been given through a symlink; compare with its real path too.
         var slots = [layout.slotsDir + "/"]
-        if let real = realpath(layout.slotsDir, nil) { slots.append(String(cString: real) + "/"); free(real) }
+        if let real = FileSystem.realpath(layout.slotsDir) { slots.append(real + "/") }
         return slots.contains { target.hasPrefix($0) }
     }
 
@@ -151,13 +140,8 @@ public enum SupervisorCommand {
             var dir = positional[0]
             while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
             runDir = dir
-            runsDir = runs ?? Self.parent(of: dir)
-            workspaceRoot = root ?? Self.parent(of: runsDir)
-        }
-
-        static func parent(of path: String) -> String {
-            guard let slash = path.lastIndex(of: "/") else { return "." }
-            return slash == path.startIndex ? "/" : String(path[..<slash])
+            runsDir = runs ?? PathText.parent(dir)
+            workspaceRoot = root ?? PathText.parent(runsDir)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// The supervisor's own messages, appended to `<run_dir>/.supervisor.log`. Its stdout and stderr are

@@ -1,3 +1,4 @@
+import Base
 import Glibc
 import Synchronization
 
@@ -30,11 +31,11 @@ struct InterruptionCheck: Sendable {
         case .queued:
             // A queued run is either waiting (its queue entry exists) or claimed (its entry was removed and a
             // supervisor holds its lock). Neither, under sched.lock: the supervisor died before writing.
-            if PathOps.exists(layout.queueEntry(record.runID)) { return record }
+            if FileSystem.exists(layout.queueEntry(record.runID)) { return record }
             guard let sched = FileLock(path: layout.schedulerLock) else { return record }
             sched.lock()
             defer { sched.close() }
-            if PathOps.exists(layout.queueEntry(record.runID)) { return record }
+            if FileSystem.exists(layout.queueEntry(record.runID)) { return record }
             guard let lock = FileLock.tryAcquire(paths.lock) else { return record }  // claimed, starting
             defer { lock.close() }
             return interruptIfStillActive(paths: paths, fallback: record,
@@ -49,14 +50,14 @@ struct InterruptionCheck: Sendable {
     func interruptIfStillActive(paths: RunPaths, fallback: RunRecord, why: String) -> RunRecord {
         let id = paths.runID
         guard var fresh = try? store.load(paths: paths) else {
-            if !PathOps.isDirectory(paths.runDir) { unwritten.remove(id) }
+            if !FileSystem.isDirectory(paths.runDir) { unwritten.remove(id) }
             return unwritten[id] ?? fallback
         }
         guard !fresh.status.isTerminal else {
             unwritten.remove(id)
             return fresh
         }
-        if fresh.status == .queued, PathOps.exists(layout.queueEntry(fresh.runID)) { return fresh }
+        if fresh.status == .queued, FileSystem.exists(layout.queueEntry(fresh.runID)) { return fresh }
         // Decided before and not saved yet: the same record again, not a new end time and message.
         if let pending = unwritten[id] { return save(pending) }
         var message = why

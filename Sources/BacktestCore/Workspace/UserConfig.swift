@@ -1,4 +1,4 @@
-import Glibc
+import Base
 import JSON
 
 /// Settings that belong to the person running the server, not to the repository it serves:
@@ -30,25 +30,31 @@ public struct UserConfig: Sendable, Equatable {
     /// Reads the file at `path`; a missing file is an empty config, an unreadable or malformed one an error
     /// naming the key.
     public static func load(path: String?) throws(CoreError) -> UserConfig {
-        guard let path, PathOps.exists(path) else { return UserConfig() }
-        func bad(_ key: String, _ reason: String) -> CoreError { .configInvalid(path: path, key: key, reason: reason) }
-        guard let bytes = AtomicFile.read(path) else { throw bad("", "cannot be read: \(errnoText())") }
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw bad("", "not valid JSON: \(error.description)") }
-        guard let object = value.objectValue else { throw bad("", "expected a JSON object, got \(value.typeName)") }
-        for (key, _) in object where key != "workspaces" { throw bad(key, "unknown key (known: workspaces)") }
+        guard let path, FileSystem.exists(path) else { return UserConfig() }
+        do throws(ConfigError) {
+            return try parse(ConfigReader.load(file: path), path: path)
+        } catch {
+            throw .configInvalid(path: path, key: error.key, reason: error.reason)
+        }
+    }
+
+    static func parse(_ r: ConfigReader, path: String) throws(ConfigError) -> UserConfig {
+        try r.checkKeys(["workspaces"])
         var config = UserConfig(path: path)
-        guard let workspaces = object["workspaces"], !workspaces.isNull else { return config }
-        guard let entries = workspaces.objectValue else { throw bad("workspaces", "expected an object of workspace root → settings") }
+        guard let workspaces = r.value("workspaces") else { return config }
+        guard let entries = workspaces.objectValue else { throw r.error("workspaces", "expected an object of workspace root → settings") }
+        let w = ConfigReader(entries, path: r.key("workspaces"))
         for (root, settings) in entries {
-            let key = "workspaces[\"\(root)\"]"
-            guard root.hasPrefix("/") else { throw bad(key, "a workspace root must be an absolute path") }
-            guard let s = settings.objectValue else { throw bad(key, "expected an object such as {\"runs_dir\": \"/scratch/runs\"}") }
-            for (k, _) in s where k != "runs_dir" { throw bad(key + "." + k, "unknown key (known: runs_dir)") }
-            guard let dir = s["runs_dir"]?.stringValue, dir.hasPrefix("/") else {
-                throw bad(key + ".runs_dir", "expected an absolute path")
+            let key = w.quotedKey(root)
+            guard root.hasPrefix("/") else { throw ConfigError(key: key, reason: "a workspace root must be an absolute path") }
+            guard let s = settings.objectValue else {
+                throw ConfigError(key: key, reason: "expected an object such as {\"runs_dir\": \"/scratch/runs\"}")
             }
-            config.runsDirs[PathOps.realpath(root) ?? PathOps.normalize(root)] = PathOps.normalize(dir)
+            for (k, _) in s where k != "runs_dir" { throw ConfigError(key: key + "." + k, reason: "unknown key (known: runs_dir)") }
+            guard let dir = s["runs_dir"]?.stringValue, dir.hasPrefix("/") else {
+                throw ConfigError(key: key + ".runs_dir", reason: "expected an absolute path")
+            }
+            config.runsDirs[FileSystem.realpath(root) ?? PathText.normalize(root)] = PathText.normalize(dir)
         }
         return config
     }

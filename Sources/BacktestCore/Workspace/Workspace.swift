@@ -1,7 +1,8 @@
+import Base
 import Dispatch
 import Glibc
 import JSON
-import Provenance
+import Reporting
 import Synchronization
 
 /// One workspace as seen by one server process: submits runs, answers questions about them, cancels them
@@ -9,22 +10,25 @@ import Synchronization
 /// on disk (see docs/architecture.md and docs/runs.md), so they see the same runs and share one
 /// `max_parallel` budget.
 ///
+/// This file is the workspace's whole API: every public operation is declared and documented here. The
+/// longer ones are carried out by the internal parts it owns: `RunSubmission` (creating runs), `Scheduler`
+/// (starting queued ones), `RunStore` and `RunIndex` (records), `InterruptionCheck` and `WorkspaceRepair`
+/// (runs whose supervisor died, an index that drifted), `RunFollower` (live events).
+///
 /// Thread-safe; meant to be opened once per process and kept.
 public final class Workspace: Sendable {
     public let config: WorkspaceConfig
     public let supervisorExecutable: String
     public let serverPID: Int32
-    public let index: RunIndex
-    public let store: RunStore
-    public let scheduler: Scheduler
 
+    let index: RunIndex
+    let store: RunStore
+    let scheduler: Scheduler
+    let submission: RunSubmission
     let repair: WorkspaceRepair
     let check: InterruptionCheck
     let follower: RunFollower
     private let ticker: PeriodicTask
-    /// This process's environment when the workspace opened: what scripts inherit (the core never changes
-    /// the process's own environment).
-    private let baseEnv: [String: String]
     /// True while a scheduling pass is requested but not started (requests in between are merged).
     private let passPending = Atomic<Bool>(false)
     private let passQueue = DispatchQueue(label: "backtest-rpc.schedule")
@@ -37,6 +41,8 @@ public final class Workspace: Sendable {
     public static let defaultTickInterval = 1.0
     /// How often the index is reconciled with the run directories while the workspace is open.
     static let indexSyncInterval = 30.0
+    /// How long `cancel` waits for a just-claimed run's supervisor to record its pid.
+    static let claimWait = 5.0
 
     /// Opens the workspace at `root`: reads the config, creates the runs dir and its shared state, opens
     /// (or rebuilds) the index, ends runs whose supervisor died, starts what the queue allows, and starts the
@@ -49,19 +55,21 @@ public final class Workspace: Sendable {
         self.serverPID = serverPID
         let layout = config.layout
         for dir in [layout.runsDir, layout.stateDir, layout.slotsDir, layout.queueDir] {
-            if let e = PathOps.makeDirectories(dir) { throw .workspace(path: dir, reason: "cannot create: \(e)") }
+            do throws(FileError) { try FileSystem.makeDirectories(dir) } catch {
+                throw .workspace(path: dir, reason: "cannot create: \(error.reason)")
+            }
         }
         index = try RunIndex(path: layout.index)
         store = RunStore(layout: layout, index: index)
         scheduler = Scheduler(layout: layout, config: config, supervisorExecutable: supervisorExecutable, index: index,
                               keepsStandby: true)
+        submission = RunSubmission(config: config, store: store, index: index, serverPID: serverPID)
         check = InterruptionCheck(layout: layout, store: store)
         repair = WorkspaceRepair(layout: layout, store: store, index: index, check: check)
-        baseEnv = ProcessEnvironment.current()
 
         try repair.syncIndex()
-        WorkspaceRepair.sweepTemporaries(in: layout.stateDir)
-        for r in repair.refreshActive() { WorkspaceRepair.sweepTemporaries(in: r.runDir) }
+        AtomicFile.sweepTemporaries(in: layout.stateDir)
+        for r in repair.refreshActive() { AtomicFile.sweepTemporaries(in: r.runDir) }
 
         let index = index
         follower = RunFollower(runsDir: layout.runsDir, store: store, interval: followInterval,
@@ -79,7 +87,7 @@ public final class Workspace: Sendable {
             }
         }
         requestSchedulingPass()
-        warmUpInterpreters()
+        submission.warmUpInterpreters()
         scheduler.prepareStandby()
     }
 
@@ -88,99 +96,23 @@ public final class Workspace: Sendable {
         follower.stop()
     }
 
-    // MARK: submitting
+    // MARK: Starting runs
 
     /// Checks a request, creates the run (directory, `.spec.json`, `run.json` as queued, queue entry) and
     /// asks for a scheduling pass without waiting for it. Nothing is created when the request is refused.
     public func submit(_ req: RunRequest) throws(CoreError) -> RunRecord {
-        let scriptsDir = req.scriptsDirOverride.map { PathOps.join(config.root, $0) } ?? config.scriptsDir
-        let script = try ScriptResolver.resolve(req.script, scriptsDir: scriptsDir)
-        if let t = req.timeoutSeconds, !(t > 0 && t.isFinite) {
-            throw .invalidArgument(field: "timeout_s", reason: "must be a positive number of seconds")
-        }
-        let paramArguments = try RunCommandLine.arguments(params: req.params)
-        try RunCommandLine.check(args: req.args, env: req.env)
-        let (executable, interpreter) = try command(for: script, named: req.script, cwd: scriptsDir)
-
-        let (runID, createdAt) = try RunIDAllocator.allocate(in: layout.runsDir)
-        let paths = layout.run(runID)
-        // Held until the queue entry exists: between the record and its entry, the run looks claimed (lock
-        // held) rather than abandoned (no entry, lock free) to any process's interruption check.
-        let creating = FileLock(path: paths.lock)
-        creating?.lock()
-        defer { creating?.close() }
-        do throws(CoreError) {
-            if mkdir(paths.results, 0o755) != 0 && errno != EEXIST {
-                throw .workspace(path: paths.results, reason: "cannot create: \(errnoText())")
-            }
-            let argv = RunCommandLine.argv(interpreter: interpreter, script: script.absolute, paramArguments: paramArguments,
-                                           args: req.args, outputDirArg: config.outputDirArg, outputDir: paths.results)
-            let env = RunCommandLine.environment(config: config.env, run: req.env, runID: runID, runDir: paths.runDir,
-                                                 outputDir: paths.results)
-            let timeout = req.timeoutSeconds ?? config.defaultTimeoutSeconds
-            let spec = RunSpec(executable: executable, argv: argv, envAdded: env, baseEnv: baseEnv, cwd: scriptsDir,
-                               timeoutSeconds: timeout, killGraceSeconds: config.killGraceSeconds, profile: req.profile,
-                               scriptPath: script.absolute, workspaceRoot: config.root, inputs: req.inputs,
-                               params: req.params, args: req.args)
-            // What everyone may see (record, index, notifications): secret-named params and URL passwords
-            // masked. The script gets the real values through the spec.
-            let redaction = config.redaction
-            var record = RunRecord(runID: runID, script: script.relative, params: redaction.redact(params: req.params),
-                                   args: redaction.redact(argv: req.args, secretValues: []),
-                                   status: .queued, createdAt: createdAt, runDir: paths.runDir, outputDir: paths.results)
-            record.serverPID = Int(serverPID)
-            record.tags = req.tags
-            record.note = req.note
-            record.timeoutSeconds = timeout
-            record.profile = req.profile
-            record.extra = req.extra
-            // Spec and record first, queue entry last: whoever sees the entry finds everything it needs.
-            try store.saveSpec(spec, paths: paths, sync: false)
-            try store.save(record, sync: false)
-            let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
-            }
-            close(fd)
-            creating?.close()
-            requestSchedulingPass()
-            return record
-        } catch {
-            // Leave no half-made run behind (its dir would show as a run that never existed).
-            for f in [paths.record, paths.spec, paths.lock] { unlink(f) }
-            rmdir(paths.results)
-            rmdir(paths.runDir)
-            index.remove(runIDs: [runID])
-            throw error
-        }
+        let record = try submission.submit(req)
+        requestSchedulingPass()
+        return record
     }
 
-    /// The executable and the argv prefix before the script: the interpreter for the script's extension,
-    /// or the script itself when it has none and is executable.
-    private func command(for script: ScriptResolver.Resolved, named: String, cwd: String) throws(CoreError) -> (String, [String]) {
-        if let cmd = config.interpreters[script.fileExtension], let first = cmd.first {
-            switch InterpreterResolver.resolve(first, path: baseEnv["PATH"] ?? "/usr/bin:/bin", cwd: cwd) {
-            case .success(let exe): return (exe, [exe] + cmd.dropFirst())
-            case .failure:
-                // The interpreter is missing; an executable script can still run on its own (its shebang).
-                if access(script.absolute, X_OK) == 0 { return (script.absolute, []) }
-                throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
-            }
-        }
-        guard access(script.absolute, X_OK) == 0 else {
-            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
-        }
-        return (script.absolute, [])
-    }
-
-    /// Resolves the configured interpreters in the background, so that the first `run` does not pay the
-    /// interpreter probe (~150 ms for a pyenv shim).
-    private func warmUpInterpreters() {
-        let commands = Set(config.interpreters.values.compactMap(\.first))
-        let path = baseEnv["PATH"] ?? "/usr/bin:/bin", cwd = config.scriptsDir
-        DispatchQueue.global(qos: .utility).async {
-            for c in commands { _ = InterpreterResolver.resolve(c, path: path, cwd: cwd) }
-        }
+    /// Starts a new run with the original's params, args, environment and inputs, running the code captured
+    /// in the original's `code/` rather than today's working tree. When it ends, its supervisor records in
+    /// both runs whether every result file came out identical.
+    public func rerun(runID: String) throws(CoreError) -> RunRecord {
+        let original = try record(runID: runID)
+        guard original.status.isTerminal else { throw .runNotFinished(runID: runID, status: original.status) }
+        return try submit(.rerun(of: original, layout: layout, store: store))
     }
 
     /// Runs a scheduling pass soon on a background queue; requests made while one is pending merge.
@@ -197,4 +129,133 @@ public final class Workspace: Sendable {
     /// A scheduling pass on the caller's thread (supervisors' end-of-run pass goes through `Scheduler`).
     @discardableResult
     public func schedulePass() -> [String] { scheduler.schedulePass() }
+
+    // MARK: Looking at runs
+    // Every answer reflects the run.json files (the truth) as of the call, with runs whose supervisor died
+    // already ended as interrupted.
+
+    /// The record of a run, fresh from its run.json (and ended as interrupted if its supervisor is gone).
+    public func record(runID: String) throws(CoreError) -> RunRecord {
+        check.check(try store.load(runID: runID))
+    }
+
+    /// A page of a run's log: the last `tail` lines, or up to `limit` (default 1000) lines after `afterSeq`.
+    /// `nextSeq` is the seq the next line will have; `complete` says the run has ended, no line follows and none
+    /// was lost (`log_lines_lost`).
+    public func logs(runID: String, tail: Int? = nil, afterSeq: Int? = nil, limit: Int? = nil,
+                     stream: LogStream? = nil) throws(CoreError) -> (lines: [LogLine], totalLines: Int, nextSeq: Int, complete: Bool) {
+        // The record first: when it is terminal, the log was complete before it was written.
+        let r = try record(runID: runID)
+        return LogReader(paths: layout.run(runID)).page(tail: tail, afterSeq: afterSeq, limit: max(0, limit ?? 1000),
+                                                        stream: stream, ended: r.status.isTerminal, linesLost: r.logLinesLost)
+    }
+
+    /// Runs of the workspace, whichever process started them, newest first unless `ascending`.
+    public func list(status: [RunStatus]? = nil, script: String? = nil, tag: String? = nil, since: Int64? = nil,
+                     until: Int64? = nil, limit: Int = 50, offset: Int = 0,
+                     ascending: Bool = false) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
+        repair.refreshActive()
+        let page = try index.query(RunQuery(statuses: status, script: script, tag: tag, sinceMillis: since, untilMillis: until,
+                                             limit: max(0, limit), offset: max(0, offset), ascending: ascending))
+        return check.answering(page, statuses: status)
+    }
+
+    /// Runs now running or validating, and runs waiting in the queue, in the whole workspace.
+    public func counts() -> (active: Int, queued: Int) {
+        let active = repair.refreshActive()
+        let running = active.filter { $0.status.needsSupervisor }.count
+        return (running, active.count - running)
+    }
+
+    // MARK: Changing runs
+
+    /// Cancels a run. A queued run is cancelled at once (under `sched.lock`, so no pass claims it meanwhile).
+    /// A running or validating run's supervisor gets SIGTERM, stops the whole process group (SIGKILL after
+    /// the grace period) and writes `cancelled` itself; the record returned is the current one, and the
+    /// final status follows as a status event. A run that has ended: `runFinished`.
+    public func cancel(runID: String) throws(CoreError) -> RunRecord {
+        let deadline = MonotonicTime.now() + Self.claimWait
+        while true {
+            let r = try record(runID: runID)
+            if r.status.isTerminal { throw .runFinished(runID: runID, status: r.status) }
+            if r.status == .queued, let cancelled = try scheduler.cancelQueued(runID) { return cancelled }
+            if r.status.needsSupervisor, let pid = r.supervisorPID, pid > 1 {
+                // `record` just found the run lock held, so the supervisor lived a moment ago.
+                if kill(pid_t(pid), SIGTERM) == 0 || errno != ESRCH { return r }
+            }
+            // Claimed but the supervisor has not written its pid yet (or has just exited): look again.
+            guard MonotonicTime.now() < deadline else {
+                throw .workspace(path: layout.run(runID).record, reason: "the run's supervisor did not start in time; try again")
+            }
+            MonotonicTime.sleep(0.005)
+        }
+    }
+
+    /// Changes an ended run's record under its run lock, so that two processes amending it at once (two
+    /// servers validating) do not lose each other's writes. A run that has not ended: `runNotFinished`.
+    @discardableResult
+    public func update(runID: String, _ body: (inout RunRecord) throws -> Void) throws -> RunRecord {
+        let current = try record(runID: runID)
+        guard current.status.isTerminal else { throw CoreError.runNotFinished(runID: runID, status: current.status) }
+        let paths = layout.run(runID)
+        guard let lock = FileLock(path: paths.lock) else { throw CoreError.runNotFound(runID: runID) }
+        // An ended run's lock is free, or held for a moment by another amending process: wait for it.
+        lock.lock()
+        defer { lock.close() }
+        var r = try store.load(paths: paths)
+        try body(&r)
+        try store.save(r)
+        return r
+    }
+
+    /// `validate`: checks a run's files now with the workspace's profiles (`RunValidation`) and keeps the
+    /// report in its record. A run that is still going is checked but its record is left to its supervisor.
+    public func validate(runID: String, profile: String?,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws(CoreError) -> JSONValue {
+        let validation = try RunValidation(workspace: config)
+        let current = try record(runID: runID)
+        let report = try validation.validate(current, profile: profile, isCancelled: isCancelled).json()
+        guard current.status.isTerminal else { return report }
+        do { _ = try update(runID: runID) { $0.validation = report } } catch let e as CoreError { throw e } catch {
+            throw .workspace(path: current.runDir, reason: "\(error)")
+        }
+        return report
+    }
+
+    // MARK: Results
+
+    /// One row per run with its params and every metric of its summary.csv (`RunComparison`).
+    public func compare(_ records: [RunRecord]) -> (columns: [String], rows: [JSONObject], csv: String) {
+        RunComparison.table(runs: records.map { r in
+            (record: r.json().objectValue ?? [:], summaryCSVPath: r.outputDir + "/summary.csv")
+        })
+    }
+
+    /// Writes `results/reports/report.html` for a run (`RunReportFile`) and returns its path.
+    public func report(runID: String) throws(CoreError) -> String {
+        try RunReportFile.write(for: record(runID: runID))
+    }
+
+    // MARK: Following runs
+    // Status changes, log lines and progress of any run of the workspace, whichever process started it
+    // (see `RunFollower`).
+
+    /// Starts following `runIDs` (nil: every run, including runs created later by any process) and returns
+    /// the token for `addRun` and `unfollow`. Runs already under way are followed `from` now by default;
+    /// `handler` is called on the follower thread and must not block for long.
+    public func follow(runIDs: Set<String>?, from: FollowStart = .now,
+                       handler: @escaping @Sendable (RunEvent) -> Void) -> FollowToken {
+        follower.follow(runIDs: runIDs, from: from, handler: handler)
+    }
+
+    /// Adds a run to a follower: by default from its beginning (for a run just submitted, whose first lines
+    /// or even end may come before the follower looks). Pass `.now` for a run already under way.
+    public func addRun(_ runID: String, to token: FollowToken, from: FollowStart = .beginning) {
+        follower.addRun(runID, to: token, from: from)
+    }
+
+    /// Stops the follower `token` names.
+    public func unfollow(_ token: FollowToken) {
+        follower.unfollow(token)
+    }
 }

@@ -1,0 +1,17 @@
+/// Where everything of one run lives. Nothing outside `runDir` belongs to a run.
+public struct RunPaths: Sendable, Equatable {
+    public let runDir: String
+
+    public init(runDir: String) { self.runDir = runDir }
+
+    public var runID: String { String(runDir.split(separator: "/").last ?? "") }
+    public var record: String { runDir + "/run.json" }
+    public var spec: String { runDir + "/.spec.json" }
+    public var lock: String { runDir + "/.lock" }
+    public var log: String { runDir + "/execution.log" }
+    public var logIndex: String { runDir + "/.log.idx" }
+    public var results: String { runDir + "/results" }
+    public var code: String { runDir + "/code" }
+    public var metadataDir: String { runDir + "/metadata" }
+    public var metadata: String { runDir + "/metadata/backtest_metadata.json" }
+}

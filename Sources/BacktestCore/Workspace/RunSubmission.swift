@@ -1,0 +1,124 @@
+import Base
+import Dispatch
+import Glibc
+import JSON
+import Provenance
+
+/// How a workspace turns a `RunRequest` into a queued run (`Workspace.submit`): checks the request, resolves
+/// the script and its interpreter, allocates the id, and creates the run's directory, `.spec.json`, `run.json`
+/// (queued) and queue entry. Nothing is left behind when the request is refused.
+///
+/// It owns the state that makes submitting fast and ordered within the process: the run id allocator (ids
+/// never go backwards in this workspace) and the interpreter cache (each interpreter probed once).
+struct RunSubmission: Sendable {
+    let config: WorkspaceConfig
+    let store: RunStore
+    let index: RunIndex
+    let serverPID: Int32
+    /// This process's environment when the workspace opened: what scripts inherit (the core never changes
+    /// the process's own environment).
+    let baseEnv: [String: String]
+    let allocator: RunIDAllocator
+    /// The interpreters' executables, resolved once per command (in memory: the server never writes the
+    /// shared interpreters.json, which is the supervisors' record of what ran).
+    let interpreters = InterpreterCache(file: nil)
+
+    var layout: WorkspaceLayout { config.layout }
+    /// Where interpreter commands are looked up: the PATH scripts inherit.
+    var searchPath: String { baseEnv["PATH"] ?? "/usr/bin:/bin" }
+
+    init(config: WorkspaceConfig, store: RunStore, index: RunIndex, serverPID: Int32) {
+        self.config = config; self.store = store; self.index = index; self.serverPID = serverPID
+        baseEnv = ProcessEnvironment.current()
+        allocator = RunIDAllocator(runsDir: config.layout.runsDir)
+    }
+
+    /// Creates the run, queued; the caller asks for a scheduling pass.
+    func submit(_ req: RunRequest) throws(CoreError) -> RunRecord {
+        let scriptsDir = req.scriptsDirOverride.map { PathText.join(config.root, $0) } ?? config.scriptsDir
+        let script = try ScriptResolver.resolve(req.script, scriptsDir: scriptsDir)
+        if let t = req.timeoutSeconds, !(t > 0 && t.isFinite) {
+            throw .invalidArgument(field: "timeout_s", reason: "must be a positive number of seconds")
+        }
+        let paramArguments = try RunCommandLine.arguments(params: req.params)
+        try RunCommandLine.check(args: req.args, env: req.env)
+        let (executable, interpreter) = try command(for: script, named: req.script, cwd: scriptsDir)
+
+        let (runID, createdAt) = try allocator.allocate()
+        let paths = layout.run(runID)
+        // Held until the queue entry exists: between the record and its entry, the run looks claimed (lock
+        // held) rather than abandoned (no entry, lock free) to any process's interruption check.
+        let creating = FileLock(path: paths.lock)
+        creating?.lock()
+        defer { creating?.close() }
+        do throws(CoreError) {
+            if mkdir(paths.results, 0o755) != 0 && errno != EEXIST {
+                throw .workspace(path: paths.results, reason: "cannot create: \(errnoText())")
+            }
+            let argv = RunCommandLine.argv(interpreter: interpreter, script: script.absolute, paramArguments: paramArguments,
+                                           args: req.args, outputDirArg: config.outputDirArg, outputDir: paths.results)
+            let env = RunCommandLine.environment(config: config.env, run: req.env, runID: runID, runDir: paths.runDir,
+                                                 outputDir: paths.results)
+            let timeout = req.timeoutSeconds ?? config.defaultTimeoutSeconds
+            let spec = RunSpec(executable: executable, argv: argv, envAdded: env, baseEnv: baseEnv, cwd: scriptsDir,
+                               timeoutSeconds: timeout, killGraceSeconds: config.killGraceSeconds, profile: req.profile,
+                               scriptPath: script.absolute, workspaceRoot: config.root, inputs: req.inputs,
+                               params: req.params, args: req.args)
+            // What everyone may see (record, index, notifications): secret-named params and URL passwords
+            // masked. The script gets the real values through the spec.
+            let redaction = config.redaction
+            var record = RunRecord(runID: runID, script: script.relative, params: redaction.redact(params: req.params),
+                                   args: redaction.redact(argv: req.args, secretValues: []),
+                                   status: .queued, createdAt: createdAt, runDir: paths.runDir, outputDir: paths.results)
+            record.serverPID = Int(serverPID)
+            record.tags = req.tags
+            record.note = req.note
+            record.timeoutSeconds = timeout
+            record.profile = req.profile
+            record.extra = req.extra
+            // Spec and record first, queue entry last: whoever sees the entry finds everything it needs.
+            try store.saveSpec(spec, paths: paths, sync: false)
+            try store.save(record, sync: false)
+            let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
+            }
+            close(fd)
+            return record
+        } catch {
+            // Leave no half-made run behind (its dir would show as a run that never existed).
+            for f in [paths.record, paths.spec, paths.lock] { unlink(f) }
+            rmdir(paths.results)
+            rmdir(paths.runDir)
+            index.remove(runIDs: [runID])
+            throw error
+        }
+    }
+
+    /// The executable and the argv prefix before the script: the interpreter for the script's extension,
+    /// or the script itself when it has none and is executable.
+    private func command(for script: ScriptResolver.Resolved, named: String, cwd: String) throws(CoreError) -> (String, [String]) {
+        if let cmd = config.interpreters[script.fileExtension], let first = cmd.first {
+            if let exe = interpreters.executable(for: first, searchPath: searchPath, workingDirectory: cwd) {
+                return (exe, [exe] + cmd.dropFirst())
+            }
+            // The interpreter is missing; an executable script can still run on its own (its shebang).
+            if access(script.absolute, X_OK) == 0 { return (script.absolute, []) }
+            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
+        }
+        guard access(script.absolute, X_OK) == 0 else {
+            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
+        }
+        return (script.absolute, [])
+    }
+
+    /// Resolves the configured interpreters in the background, so that the first `run` does not pay the
+    /// interpreter probe (~150 ms for a pyenv shim).
+    func warmUpInterpreters() {
+        let commands = Set(config.interpreters.values.compactMap(\.first))
+        let interpreters = interpreters, path = searchPath, cwd = config.scriptsDir
+        DispatchQueue.global(qos: .utility).async {
+            for c in commands { _ = interpreters.executable(for: c, searchPath: path, workingDirectory: cwd) }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// Where a workspace keeps the state its servers and supervisors share. Hidden inside the runs dir, so that
+/// it moves with the runs and is never mistaken for one.
+public struct WorkspaceLayout: Sendable, Equatable {
+    public let root: String
+    public let runsDir: String
+
+    public init(root: String, runsDir: String) { self.root = root; self.runsDir = runsDir }
+
+    public var stateDir: String { runsDir + "/.backtest-rpc" }
+    public var index: String { stateDir + "/index.sqlite" }
+    public var schedulerLock: String { stateDir + "/sched.lock" }
+    public var slotsDir: String { stateDir + "/slots" }
+    public var queueDir: String { stateDir + "/queue" }
+    public var interpreterCache: String { stateDir + "/interpreters.json" }
+    public func slotLock(_ n: Int) -> String { slotsDir + "/\(n).lock" }
+    public func queueEntry(_ runID: String) -> String { queueDir + "/" + runID }
+    public func run(_ runID: String) -> RunPaths { RunPaths(runDir: runsDir + "/" + runID) }
+}

@@ -1,0 +1,80 @@
+import Base
+import JSON
+import Provenance
+
+/// Puts runs side by side: the analytics table users used to build by hand from each run's summary.csv.
+///
+/// Columns, in order: `run_id`, `status`, `script`, then one `param.<name>` per parameter (union over the
+/// runs, first-seen order), then one column per metric (union of the summary.csv metric names, first-seen
+/// order). Parameters carry the `param.` prefix so that a parameter and a metric of the same name
+/// (`capital` is often both) stay apart; a metric named like one of the fixed columns is shown as
+/// `metric.<name>`. A run without a value in a column has `null` there (an empty CSV cell).
+public enum RunComparison {
+    /// The fixed leading columns.
+    public static let fixedColumns = ["run_id", "status", "script"]
+
+    /// - Parameter runs: each run's record (run.json) and the path of its summary.csv (nil or missing: no
+    ///   metrics).
+    public static func table(runs: [(record: JSONObject, summaryCSVPath: String?)]) -> (columns: [String], rows: [JSONObject], csv: String) {
+        var paramColumns: [String] = []
+        var metricColumns: [String] = []
+        var seenParams: Set<String> = []
+        var seenMetrics: Set<String> = []
+        var partial: [(fixed: [JSONValue], params: [String: JSONValue], metrics: [String: (value: JSONValue, text: String)])] = []
+
+        for (record, summaryPath) in runs {
+            let fixed = fixedColumns.map { record[$0] ?? .null }
+            var params: [String: JSONValue] = [:]
+            if case .object(let p)? = record["params"] {
+                for (name, value) in p {
+                    let column = "param." + name
+                    if seenParams.insert(column).inserted { paramColumns.append(column) }
+                    params[column] = value
+                }
+            }
+            var metrics: [String: (value: JSONValue, text: String)] = [:]
+            if let summaryPath, let bytes = try? FileSystem.readFile(summaryPath, limit: 16 << 20) {
+                for (name, text) in SummaryMetrics.texts(bytes) {
+                    let column = fixedColumns.contains(name) || name.hasPrefix("param.") ? "metric." + name : name
+                    if seenMetrics.insert(column).inserted { metricColumns.append(column) }
+                    metrics[column] = (SummaryMetrics.value(text), text)
+                }
+            }
+            partial.append((fixed, params, metrics))
+        }
+
+        let columns = fixedColumns + paramColumns + metricColumns
+        var rows: [JSONObject] = []
+        var csv = CSVText.line(columns)
+        for run in partial {
+            var row = JSONObject()
+            var cells: [String] = []
+            for (k, name) in fixedColumns.enumerated() {
+                row.appendUnchecked(name, run.fixed[k])
+                cells.append(cell(run.fixed[k]))
+            }
+            for name in paramColumns {
+                let v = run.params[name] ?? .null
+                row.appendUnchecked(name, v)
+                cells.append(cell(v))
+            }
+            for name in metricColumns {
+                row.appendUnchecked(name, run.metrics[name]?.value ?? .null)
+                cells.append(run.metrics[name]?.text ?? "")
+            }
+            csv += CSVText.line(cells)
+            rows.append(row)
+        }
+        return (columns, rows, csv)
+    }
+
+    /// A JSON value as CSV cell text: strings as they are, numbers and booleans as JSON writes them, null
+    /// as empty, arrays and objects as compact JSON. Metric cells keep summary.csv's own text instead.
+    static func cell(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return ""
+        case .string(let s): return s
+        default: return JSONWriter.string(v)
+        }
+    }
+}
