@@ -34,5 +34,6 @@ let package = Package(
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "JSON", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["BacktestServer", "JSONRPC", "JSON", "TestSupport"]),
     ]
 )

@@ -24,15 +24,8 @@ final class ServerSession: Sendable {
                                        supervisorExecutable: supervisorExecutable, onOpen: { ws in streams.attach(ws) })
     }
 
-    /// The workspace, with core errors turned into protocol errors.
-    func workspace() throws -> Workspace {
-        do { return try workspaces.workspace() } catch let e as CoreError { throw e.rpcError }
-    }
-}
-
-/// Runs a core call and turns a CoreError into its documented JSON-RPC error.
-func core<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CoreError { throw e.rpcError }
+    /// The workspace, opened on first use (a CoreError when it cannot be: the method table maps it).
+    func workspace() throws -> Workspace { try workspaces.workspace() }
 }
 
 /// A value recomputed at most once per `maxAge` seconds.

@@ -429,10 +429,8 @@ public final class JSONRPCServer: NotificationSending {
     {
         do {
             return .success(try handler(params, context))
-        } catch let e as RPCError {
-            return .failure(e)
         } catch {
-            return .failure(.internalError(reason: String(describing: error)))
+            return .failure(registry.rpcError(for: error))
         }
     }
 
