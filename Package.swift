@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "CSystem"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "JSON"),
-        .target(name: "JSONRPC", dependencies: ["JSON", "CSystem"]),
+        .target(name: "JSONRPC", dependencies: ["JSON", "CSystem", "Base"]),
         .target(name: "Base", dependencies: ["JSON", "CSystem"]),
         .target(name: "Validation", dependencies: ["JSON", "Base"]),
         .target(name: "Provenance", dependencies: ["JSON", "CSystem", "Base"]),
@@ -41,5 +41,6 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Provenance", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["BacktestServer", "JSONRPC", "JSON", "TestSupport"]),
     ]
 )

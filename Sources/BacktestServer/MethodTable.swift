@@ -1,27 +1,33 @@
+import BacktestCore
 import JSON
 import JSONRPC
 
-/// The method table: every method the server offers, grouped by concern, one file per group. The same
-/// table drives dispatch, parameter validation and the published contract (`rpc.discover`).
+/// The method table: every method the server offers, one type per method in Methods/ (docs/architecture.md
+/// maps each method to its file). The same table drives dispatch, parameter validation and the published
+/// contract (`rpc.discover`); core errors become their documented JSON-RPC errors here, in one place.
 enum MethodTable {
     static func register(into r: MethodRegistry, session s: ServerSession) {
-        HealthMethod.register(r, s)
-        RunMethods.register(r, s)
-        SubscriptionMethods.register(r, s)
-        ResultMethods.register(r, s)
-        ProvenanceMethods.register(r, s)
+        r.mapErrors { error in (error as? CoreError)?.rpcError }
+        r.register(HealthMethod(session: s))
+        r.register(RunMethod(session: s))
+        r.register(StatusMethod(session: s))
+        r.register(LogsMethod(session: s))
+        r.register(ListMethod(session: s))
+        r.register(CancelMethod(session: s))
+        r.register(SubscribeMethod(session: s))
+        r.register(UnsubscribeMethod(session: s))
+        r.register(ValidateMethod(session: s))
+        r.register(ResultsMethod(session: s))
+        r.register(ReadMethod(session: s))
+        r.register(CompareMethod(session: s))
+        r.register(ReportMethod(session: s))
+        r.register(RerunMethod(session: s))
         Notifications.declare(r)
-        if s.options.debugMethods { DebugMethods.register(r, s) }
-    }
-}
-
-extension MethodSpec {
-    /// A concurrent method described by its params and result; `errors` are application codes.
-    static func method(_ name: String, _ summary: String, params: [ParamSpec] = [], result: JSONValue,
-                       errors: [Int] = [], inline: Bool = false, hidden: Bool = false,
-                       description: String? = nil) -> MethodSpec {
-        MethodSpec(name: name, summary: summary, description: description, params: params, result: result,
-                   errors: errors.map(ErrorCode.spec), execution: inline ? .inline : .concurrent, hidden: hidden)
+        if s.options.debugMethods {
+            r.register(DebugPrintMethod())
+            r.register(DebugThrowMethod())
+            r.register(DebugSleepMethod())
+        }
     }
 }
 

@@ -1,10 +1,15 @@
 import JSON
 import JSONRPC
 
-/// The notifications the server sends, declared so that discovery and capabilities list them.
+/// The notifications the server sends: their names (the one place they are written) and their
+/// declarations, so that discovery and capabilities list them.
 enum Notifications {
+    static let runStatus = "run/status"
+    static let runLog = "run/log"
+    static let runProgress = "run/progress"
+
     static func declare(_ r: MethodRegistry) {
-        r.declare(NotificationSpec(name: "run/status", summary: "A run changed status", params: [
+        r.declare(NotificationSpec(name: runStatus, summary: "A run changed status", params: [
             .required("run_id", Schema.runID, "The run"),
             .required("status", RecordSchemas.status, "The new status"),
             .required("previous", Schema.nullable(RecordSchemas.status), "The status before"),
@@ -13,13 +18,13 @@ enum Notifications {
             .optional("failure", RecordSchemas.failure, "Why it failed"),
             .optional("error_message", Schema.string(), "What went wrong, for people"),
         ]))
-        r.declare(NotificationSpec(name: "run/log", summary: "New output lines of a run (batched, ~20 ms)", params: [
+        r.declare(NotificationSpec(name: runLog, summary: "New output lines of a run (batched, ~20 ms)", params: [
             .required("run_id", Schema.runID, "The run"),
             .required("lines", Schema.array(RecordSchemas.logLine), "The lines, in order"),
             .optional("dropped", Schema.integer(minimum: 1),
                       "Lines this client did not get because it read too slowly; fetch them with logs {after_seq}"),
         ]))
-        r.declare(NotificationSpec(name: "run/progress", summary: "A line that looked like progress", params: [
+        r.declare(NotificationSpec(name: runProgress, summary: "A line that looked like progress", params: [
             .required("run_id", Schema.runID, "The run"),
             .optional("percent", Schema.number(), "0-100"),
             .optional("current", Schema.integer(), "Items done"),

@@ -51,4 +51,26 @@ enum RecordSchemas {
         ("run_dir", Schema.string()),
         ("output_dir", Schema.string()),
     ], required: ["run_id", "status", "run_dir", "output_dir"])
+
+    /// What `validate` answers and a record's `validation` holds.
+    static let validationReport = Schema.object("ValidationReport", [
+        ("valid", Schema.boolean()),
+        ("errors", Schema.array(Schema.string(), "Messages, each naming its file and line: `pnl.csv:1043: ...`")),
+        ("warnings", Schema.array(Schema.string())),
+        ("issues", Schema.array(Schema.object("ValidationIssue", [
+            ("severity", Schema.string(enum: ["error", "warning"])),
+            ("rule", Schema.string("Stable rule id, e.g. trades.required_columns")),
+            ("file", Schema.string()),
+            ("line", Schema.nullable(Schema.integer())),
+            ("message", Schema.string()),
+        ], required: ["severity", "rule", "file", "message"]))),
+        ("file_checks", Schema.map(Schema.object("FileCheck", [
+            ("exists", Schema.boolean()), ("size", Schema.integer()), ("row_count", Schema.nullable(Schema.integer())),
+            ("columns", Schema.nullable(Schema.array(Schema.string()))), ("errors", Schema.array(Schema.string())),
+            ("warnings", Schema.array(Schema.string())),
+        ]))),
+        ("profile", Schema.string()),
+        ("validated_at", Schema.timestamp),
+        ("duration_ms", Schema.number()),
+    ], required: ["valid", "errors", "warnings", "file_checks", "profile", "validated_at", "duration_ms"])
 }

@@ -22,18 +22,11 @@ final class RunStreams: Sendable {
         var runsToken: FollowToken?
         var allToken: FollowToken?
     }
-    private let state = Mutex(State())
-    private let endedSignal = NSCondition()
-    private let notifier: Notifier
-
+    private let state = ConditionLock(State())
     /// Where notifications go; the JSON-RPC server in production.
-    struct Notifier: Sendable {
-        let send: @Sendable (_ method: String, _ params: JSONValue, _ droppable: Bool) -> Bool
-        /// The same with params already encoded, for the high-volume `run/log`.
-        let sendEncoded: @Sendable (_ method: String, _ params: [UInt8], _ droppable: Bool) -> Bool
-    }
+    private let notifier: any NotificationSending
 
-    init(notifier: Notifier) { self.notifier = notifier }
+    init(notifier: any NotificationSending) { self.notifier = notifier }
 
     /// Follows the runs this client cares about once the workspace is open.
     func attach(_ ws: Workspace) {
@@ -102,12 +95,12 @@ final class RunStreams: Sendable {
             sendLines(runID, lines)
         case .progress(let runID, let progress):
             guard wants(runID, fromAll: fromAll) else { return }
-            _ = notifier.send("run/progress", .object(progress.json(runID: runID)), true)
+            _ = notifier.notify(Notifications.runProgress, params: .object(progress.json(runID: runID)), droppable: true)
         case .status(let record, let previous):
             let runID = record.runID
             if wants(runID, fromAll: fromAll) {
                 announceDropped(runID)
-                _ = notifier.send("run/status", Self.statusParams(record, previous: previous), false)
+                _ = notifier.notify(Notifications.runStatus, params: Self.statusParams(record, previous: previous), droppable: false)
             }
             if record.status.isTerminal { markEnded(runID) }
         }
@@ -127,7 +120,7 @@ final class RunStreams: Sendable {
         w.append("]")
         if pending > 0 { w.append(",\"dropped\":"); w.writeInt(Int64(pending)) }
         w.append("}")
-        let sent = notifier.sendEncoded("run/log", w.bytes, true)
+        let sent = notifier.notify(Notifications.runLog, encodedParams: w.bytes, droppable: true)
         state.withLock { s in
             if sent { s.dropped[runID] = nil } else { s.dropped[runID, default: 0] += lines.count }
         }
@@ -140,7 +133,7 @@ final class RunStreams: Sendable {
             return s.dropped[runID] ?? 0
         }
         guard pending > 0 else { return }
-        _ = notifier.send("run/log", ["run_id": .string(runID), "lines": [], "dropped": .int(Int64(pending))], false)
+        _ = notifier.notify(Notifications.runLog, params: ["run_id": .string(runID), "lines": [], "dropped": .int(Int64(pending))], droppable: false)
     }
 
     static func statusParams(_ r: RunRecord, previous: RunStatus?) -> JSONValue {
@@ -157,10 +150,7 @@ final class RunStreams: Sendable {
     // MARK: ending
 
     private func markEnded(_ runID: String) {
-        state.withLock { _ = $0.ended.insert(runID) }
-        endedSignal.lock()
-        endedSignal.broadcast()
-        endedSignal.unlock()
+        state.withLockAndBroadcast { _ = $0.ended.insert(runID) }
     }
 
     /// Blocks until every run this client started has ended and its final status went out. The record is
@@ -178,17 +168,14 @@ final class RunStreams: Sendable {
             if open.isEmpty, owned.isSubset(of: ended) || ws == nil { return }
             if open.isEmpty {
                 // Ended on disk but its final event not delivered yet: give the follower a moment.
-                endedSignal.lock()
-                _ = endedSignal.wait(until: Date().addingTimeInterval(0.5))
-                endedSignal.unlock()
+                _ = state.wait(until: { owned.isSubset(of: $0.ended) }, deadline: Date().addingTimeInterval(0.5)) { _ in () }
                 let late = state.withLock { owned.subtracting($0.ended) }
                 if late.isEmpty { return }
                 if let ws { for id in late { deliverFinal(id, ws) } }
                 return
             }
-            endedSignal.lock()
-            _ = endedSignal.wait(until: Date().addingTimeInterval(0.2))
-            endedSignal.unlock()
+            // Woken by each run's end; the deadline re-reads records of runs nobody follows.
+            _ = state.wait(until: { $0.ended.count > ended.count }, deadline: Date().addingTimeInterval(0.2)) { _ in () }
         }
     }
 
@@ -196,7 +183,7 @@ final class RunStreams: Sendable {
     private func deliverFinal(_ runID: String, _ ws: Workspace) {
         guard let r = try? ws.record(runID: runID) else { return }
         announceDropped(runID)
-        _ = notifier.send("run/status", Self.statusParams(r, previous: nil), false)
+        _ = notifier.notify(Notifications.runStatus, params: Self.statusParams(r, previous: nil), droppable: false)
         markEnded(runID)
     }
 }

@@ -17,6 +17,8 @@ public struct ServerOptions: Sendable {
     /// Print the JSON Schema of the notifications (protocol/notifications.schema.json) and exit.
     public var printNotificationSchemas = false
 
+    public init() {}
+
     static let usage = """
         usage: backtest-rpc [--workspace DIR] [--runs-dir DIR] [--framing auto|lsp|ndjson] [--strict]
                             [--max-message-size BYTES] [--client-pid PID] [--version] [--openrpc]

@@ -14,23 +14,18 @@ final class ServerSession: Sendable {
     /// Run counts for `health`, which clients poll often: counting asks the index, so reuse a fresh answer.
     let runCounts = Cached<(active: Int, queued: Int)>(maxAge: 0.1)
 
-    init(options: ServerOptions, notifier: RunStreams.Notifier) {
+    /// - supervisorExecutable: the `backtest-rpc` binary that supervises runs; nil: this process's own
+    ///   executable (the binary itself; tests that run a server in-process name the built binary).
+    init(options: ServerOptions, notifier: any NotificationSending, supervisorExecutable: String? = nil) {
         self.options = options
         let streams = RunStreams(notifier: notifier)
         self.streams = streams
         workspaces = WorkspaceProvider(commandLineRoot: options.workspace, commandLineRunsDir: options.runsDir,
-                                       onOpen: { ws in streams.attach(ws) })
+                                       supervisorExecutable: supervisorExecutable, onOpen: { ws in streams.attach(ws) })
     }
 
-    /// The workspace, with core errors turned into protocol errors.
-    func workspace() throws -> Workspace {
-        do { return try workspaces.workspace() } catch let e as CoreError { throw e.rpcError }
-    }
-}
-
-/// Runs a core call and turns a CoreError into its documented JSON-RPC error.
-func core<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CoreError { throw e.rpcError }
+    /// The workspace, opened on first use (a CoreError when it cannot be: the method table maps it).
+    func workspace() throws -> Workspace { try workspaces.workspace() }
 }
 
 /// A value recomputed at most once per `maxAge` seconds.

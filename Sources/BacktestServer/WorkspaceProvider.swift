@@ -18,10 +18,11 @@ final class WorkspaceProvider: Sendable {
     /// `--runs-dir`, made absolute against the server's working directory.
     private let commandLineRunsDir: String?
 
-    init(commandLineRoot: String?, commandLineRunsDir: String? = nil, onOpen: @escaping @Sendable (Workspace) -> Void) {
+    init(commandLineRoot: String?, commandLineRunsDir: String? = nil, supervisorExecutable: String? = nil,
+         onOpen: @escaping @Sendable (Workspace) -> Void) {
         state = Mutex(State(root: commandLineRoot, fromCommandLine: commandLineRoot != nil, workspace: nil))
         self.commandLineRunsDir = commandLineRunsDir.map(Self.absolute)
-        supervisorExecutable = Self.ownExecutable()
+        self.supervisorExecutable = supervisorExecutable ?? Self.ownExecutable()
         self.onOpen = onOpen
     }
 

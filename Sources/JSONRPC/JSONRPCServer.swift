@@ -3,13 +3,14 @@ import Glibc
 import JSON
 import Synchronization
 
-/// A JSON-RPC 2.0 server on a pair of descriptors (stdin/stdout), for one client, behaving like a language
-/// server: `initialize`, `initialized`, `shutdown`, `exit`, `$/cancelRequest`, plus `rpc.discover`.
+/// A JSON-RPC 2.0 server on a `Connection` (stdin/stdout, or memory in tests), for one client, behaving like
+/// a language server: `initialize`, `initialized`, `shutdown`, `exit`, `$/cancelRequest`, plus `rpc.discover`.
 ///
-/// Threads: one reader (blocking `read(2)` → `FrameParser` → dispatch; `.inline` handlers run on it), one
-/// writer (`OutputWriter`), and a concurrent queue for `.concurrent` handlers. Everything here is safe to
-/// call from any thread.
-public final class JSONRPCServer: Sendable {
+/// The caller owns the session: `serve()` runs it and returns how it ended; the library never exits the
+/// process. Threads: one reader (`ByteSource` → `FrameParser` → dispatch; `.inline` handlers run on it), one
+/// writer (`OutputWriter`), and a bounded pool for `.concurrent` handlers. Everything here is safe to call
+/// from any thread.
+public final class JSONRPCServer: NotificationSending {
     /// How the server behaves; set once at creation.
     public struct Options: Sendable {
         /// Requests before `initialize` answer -32002 (LSP behaviour). Off: `initialize` is optional.
@@ -59,15 +60,13 @@ public final class JSONRPCServer: Sendable {
     private struct Hooks {
         var initialize: (@Sendable (JSONObject) throws -> JSONObject)?
         var shutdown: (@Sendable () -> Void)?
-        var inputClosed: (@Sendable () -> Void)?
-        var outputClosed: (@Sendable () -> Void)?
-        var exit: (@Sendable (Int32) -> Void)?
     }
 
     public let registry: MethodRegistry
     public let options: Options
-    private let inputFD: Int32
+    private let input: any ByteSource
     private let writer: OutputWriter
+    private let ending = EndingLatch()
     private let session: Mutex<Session>
     private let hooks = Mutex(Hooks())
     /// Touched only by the reader thread; the lock is never contended.
@@ -75,22 +74,22 @@ public final class JSONRPCServer: Sendable {
     private let started = Atomic<Bool>(false)
     /// Set by `exit`: the reader stops reading.
     private let exitReceived = Atomic<Bool>(false)
-    private let handlerQueue = DispatchQueue(label: "jsonrpc.handlers", attributes: .concurrent)
+    private let handlers = WorkerPool(size: WorkerPool.defaultSize, name: "jsonrpc-handler")
 
-    public init(registry: MethodRegistry, options: Options, inputFD: Int32, outputFD: Int32) {
+    /// Methods may be registered into `registry` after this (before `serve()`): the application's handlers
+    /// usually need the server first, to send notifications.
+    public init(registry: MethodRegistry = MethodRegistry(), options: Options, connection: Connection) {
         self.registry = registry
         self.options = options
-        self.inputFD = inputFD
-        let closedHooks = OutputClosedRelay()
-        writer = OutputWriter(fd: outputFD, droppableBudget: options.droppableBufferBytes,
-                              framing: options.framing, onClosed: { closedHooks.fire() })
+        input = connection.input
+        let ending = ending
+        writer = OutputWriter(sink: connection.output, droppableBudget: options.droppableBufferBytes,
+                              framing: options.framing, onClosed: {
+                                  StderrLog.write("protocol output closed: the client is gone")
+                                  ending.settle(.outputClosed)
+                              })
         session = Mutex(Session(framing: options.framing))
         parser = Mutex(FrameParser(framing: options.framing, maxMessageSize: options.maxMessageSize))
-        closedHooks.set { [weak self] in
-            guard let self else { return }
-            StderrLog.write("protocol output closed: the client is gone")
-            self.hooks.withLock { $0.outputClosed }?()
-        }
     }
 
     // MARK: - Hooks (set them before start())
@@ -107,35 +106,35 @@ public final class JSONRPCServer: Sendable {
         hooks.withLock { $0.shutdown = hook }
     }
 
-    /// End of input (or the client process died), called once, after every request in flight has been
-    /// answered (queued for writing; call `flushAndWait` to be sure it is out). Default: flush and `exit(0)`.
-    public func onInputClosed(_ hook: @escaping @Sendable () -> Void) {
-        hooks.withLock { $0.inputClosed = hook }
-    }
-
-    /// EPIPE (or another write error) on the protocol stream: the client is gone; nothing more is written.
-    /// Default: nothing.
-    public func onOutputClosed(_ hook: @escaping @Sendable () -> Void) {
-        hooks.withLock { $0.outputClosed = hook }
-    }
-
-    /// The `exit` notification, with 0 if `shutdown` came first, else 1; output is flushed first.
-    /// Default: `exit(code)`. If the hook returns, the server reads no further input.
-    public func onExit(_ hook: @escaping @Sendable (Int32) -> Void) {
-        hooks.withLock { $0.exit = hook }
-    }
-
     // MARK: - Running
 
-    /// Starts the reader and the writer threads; returns at once. A second call does nothing.
+    /// Runs the session until it ends, and says how: end of input (once every request in flight is
+    /// answered), the client gone, `exit`, or `stop`. What follows (waiting for runs, the process's exit
+    /// code) is the caller's.
+    public func serve() -> SessionEnding {
+        start()
+        return ending.wait()
+    }
+
+    /// Starts the reader and the writer threads and returns at once (`serve()` does this and waits). A
+    /// second call does nothing.
     public func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         writer.start()
         InputReader.start(
-            fd: inputFD,
+            source: input,
             onBytes: { [self] chunk in self.received(chunk) },
             onEnd: { [self] in self.inputEnded() })
     }
+
+    /// Ends the session now (a signal, say): `serve()` returns `.stopped(code)`. Input is no longer read.
+    public func stop(code: Int32) {
+        exitReceived.store(true, ordering: .relaxed)
+        ending.settle(.stopped(code: code))
+    }
+
+    /// How the session ended, once it has.
+    public var sessionEnding: SessionEnding? { ending.current }
 
     /// Queues a server→client notification. `params` is left out of the message when it is `.null`.
     /// Non-droppable messages are always queued; a droppable one is refused (returns false, NOT queued)
@@ -329,7 +328,7 @@ public final class JSONRPCServer: Sendable {
                 let echo = ClientEcho.text(id.text)
                 return answer(sink, id, .failure(.invalidRequest(reason: "id \(echo) is already used by a request in flight")))
             }
-            handlerQueue.async { [self] in
+            handlers.submit { [self] in
                 if request.token.isCancelled { return }  // cancelled while queued: already answered
                 let result = run(handler, checked, RequestContext(id: id, method: method, token: request.token))
                 finish(request, result)
@@ -420,7 +419,7 @@ public final class JSONRPCServer: Sendable {
         let code: Int32 = session.withLock { $0.shutdownRequested ? 0 : 1 }
         exitReceived.store(true, ordering: .relaxed)
         writer.flush(timeout: 5)
-        if let hook = hooks.withLock({ $0.exit }) { hook(code) } else { exit(code) }
+        ending.settle(.exit(code: code))
     }
 
     // MARK: - Answers and the in-flight table
@@ -430,10 +429,8 @@ public final class JSONRPCServer: Sendable {
     {
         do {
             return .success(try handler(params, context))
-        } catch let e as RPCError {
-            return .failure(e)
         } catch {
-            return .failure(.internalError(reason: String(describing: error)))
+            return .failure(registry.rpcError(for: error))
         }
     }
 
@@ -500,21 +497,6 @@ public final class JSONRPCServer: Sendable {
             s.inputClosedHookFired = true
             return true
         }
-        guard fire else { return }
-        if let hook = hooks.withLock({ $0.inputClosed }) {
-            hook()
-        } else {
-            writer.flush(timeout: 5)
-            exit(0)
-        }
+        if fire { ending.settle(.inputClosed) }
     }
-}
-
-/// Lets the writer, created before the server it reports to, call back into it once it exists.
-private final class OutputClosedRelay: Sendable {
-    private let target = Mutex<(@Sendable () -> Void)?>(nil)
-
-    func set(_ f: @escaping @Sendable () -> Void) { target.withLock { $0 = f } }
-
-    func fire() { target.withLock { $0 }?() }
 }

@@ -13,6 +13,7 @@ public final class MethodRegistry: Sendable {
 
     private struct Tables {
         var methods: [String: Entry] = [:]
+        var errorMapping: (@Sendable (any Error) -> RPCError?)?
         var notificationHandlers: [String: NotificationHandler] = [:]
         var notifications: [String: NotificationSpec] = [:]
     }
@@ -44,6 +45,20 @@ public final class MethodRegistry: Sendable {
     /// Declares a server→client notification, for capabilities and discovery.
     public func declare(_ notification: NotificationSpec) {
         tables.withLock { $0.notifications[notification.name] = notification }
+    }
+
+    /// How the application's own errors become JSON-RPC errors: the one place that decides it (the
+    /// application's error type → its documented code and data). An error it does not know (nil) answers
+    /// -32603 with the error's description.
+    public func mapErrors(_ mapping: @escaping @Sendable (any Error) -> RPCError?) {
+        tables.withLock { $0.errorMapping = mapping }
+    }
+
+    /// The JSON-RPC error a handler's thrown error answers with.
+    func rpcError(for error: any Error) -> RPCError {
+        if let e = error as? RPCError { return e }
+        if let mapped = tables.withLock({ $0.errorMapping })?(error) { return mapped }
+        return .internalError(reason: String(describing: error))
     }
 
     func entry(_ name: String) -> Entry? { tables.withLock { $0.methods[name] } }

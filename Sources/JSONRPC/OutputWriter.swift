@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import Synchronization
@@ -35,7 +36,7 @@ final class OutputWriter: Sendable {
     /// While a burst is open, the writer is woken only once this many frames wait.
     static let burstWakeThreshold = 64
 
-    private let fd: Int32
+    private let sink: any ByteSink
     private let droppableBudget: Int
     private let state = ConditionLock(State())
     /// `Framing.ndjson` or `.lsp` as a raw byte, updated by the reader once the framing is known.
@@ -44,8 +45,8 @@ final class OutputWriter: Sendable {
 
     /// - Parameters:
     ///   - onClosed: called once, on the writer thread, when a write fails (EPIPE: the client is gone).
-    init(fd: Int32, droppableBudget: Int, framing: Framing, onClosed: @escaping @Sendable () -> Void) {
-        self.fd = fd
+    init(sink: any ByteSink, droppableBudget: Int, framing: Framing, onClosed: @escaping @Sendable () -> Void) {
+        self.sink = sink
         self.droppableBudget = droppableBudget
         self.onClosed = onClosed
         setFraming(framing)
@@ -164,7 +165,7 @@ final class OutputWriter: Sendable {
                 }
                 if item.droppable { droppableBytes += item.body.count }
             }
-            let ok = buffer.withUnsafeBytes { writeAll($0) }
+            let ok = buffer.withUnsafeBytes { sink.write($0) }
             state.withLockAndBroadcast { s in
                 s.droppableBytes -= droppableBytes
                 s.done += batch.count
@@ -180,30 +181,6 @@ final class OutputWriter: Sendable {
                 return
             }
         }
-    }
-
-    /// `write(2)` until everything is out: partial writes continue, EINTR retries, EAGAIN (a non-blocking
-    /// descriptor handed to us) waits for POLLOUT. Any other error means the reader is gone.
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, base + offset, bytes.count - offset)
-            if n > 0 {
-                offset += n
-                continue
-            }
-            let e = errno
-            if n < 0 && e == EINTR { continue }
-            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, -1)
-                continue
-            }
-            if e != EPIPE { StderrLog.write("protocol output failed: \(String(cString: strerror(e)))") }
-            return false
-        }
-        return true
     }
 
     private func appendASCII(_ buffer: inout [UInt8], _ s: String) {

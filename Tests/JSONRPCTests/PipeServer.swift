@@ -5,7 +5,7 @@ import JSONRPC
 import XCTest
 
 /// A `JSONRPCServer` running in the test process over two pipes, with a client side that writes raw bytes
-/// and reads frames back on a background thread. Hooks record instead of exiting the test process.
+/// and reads frames back on a background thread. How the session ended (`serve()`'s answer) is recorded.
 final class PipeServer: @unchecked Sendable {
     let server: JSONRPCServer
     /// Client → server (write end).
@@ -28,10 +28,8 @@ final class PipeServer: @unchecked Sendable {
         precondition(pipe(&inPipe) == 0 && pipe(&outPipe) == 0)
         toServer = inPipe[1]
         fromServer = outPipe[0]
-        server = JSONRPCServer(registry: registry, options: options, inputFD: inPipe[0], outputFD: outPipe[1])
-        server.onExit { [weak self] code in self?.record { $0.exitCodes.append(code) } }
-        server.onInputClosed { [weak self] in self?.record { $0.inputClosedCount += 1 } }
-        server.onOutputClosed { [weak self] in self?.record { $0.outputClosedCount += 1 } }
+        server = JSONRPCServer(registry: registry, options: options,
+                               connection: .stdio(inputFD: inPipe[0], outputFD: outPipe[1]))
         if startReading { startReader() }
     }
 
@@ -42,7 +40,21 @@ final class PipeServer: @unchecked Sendable {
               droppableBufferBytes: droppable)
     }
 
-    func start() { server.start() }
+    /// Serves the session on a thread of its own and records how it ended.
+    func start() {
+        let t = Thread { [self] in
+            let ending = server.serve()
+            record { s in
+                switch ending {
+                case .exit(let code): s.exitCodes.append(code)
+                case .inputClosed: s.inputClosedCount += 1
+                case .outputClosed: s.outputClosedCount += 1
+                case .stopped: break
+                }
+            }
+        }
+        t.start()
+    }
 
     /// Reads frames from the server's output on a thread, splitting them with the parser under test.
     func startReader() {

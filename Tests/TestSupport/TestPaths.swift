@@ -41,6 +41,16 @@ public enum TestPaths {
         return .success(p.terminationStatus == 0 && !path.isEmpty ? path : shim)
     }()
 
+    /// A product of this build (`backtest-rpc`), beside the running test bundle: `$BACKTEST_RPC_BIN` for
+    /// `backtest-rpc` when set.
+    public static func builtProduct(_ name: String) -> String {
+        if name == "backtest-rpc", let bin = ProcessInfo.processInfo.environment["BACKTEST_RPC_BIN"], !bin.isEmpty { return bin }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // The bundle may be a directory (…/X.xctest/…) on some set-ups: climb to the build dir.
+        while dir.path.contains(".xctest") { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent(name).path
+    }
+
     /// The first executable called `name` on PATH.
     public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

@@ -38,8 +38,7 @@ final class RunFollower: Sendable {
         var stopped = false
         var wake = false
     }
-    private let inbox = Mutex(Inbox())
-    private let signal = NSCondition()
+    private let inbox = ConditionLock(Inbox())
 
     init(runsDir: String, store: RunStore, interval: Double = 0.02, activeRunIDs: @escaping @Sendable () -> [String]) {
         self.runsDir = runsDir
@@ -75,14 +74,10 @@ final class RunFollower: Sendable {
     func stop() { send { $0.stopped = true } }
 
     private func send<T>(_ body: (inout Inbox) -> T) -> T {
-        let r = inbox.withLock { i -> T in
+        inbox.withLockAndBroadcast { i -> T in
             i.wake = true
             return body(&i)
         }
-        signal.lock()
-        signal.broadcast()
-        signal.unlock()
-        return r
     }
 
     // MARK: the watcher thread
@@ -100,12 +95,8 @@ final class RunFollower: Sendable {
             let busy = w.tick()
             if busy { continue }
             // Sleep until the next tick, or until someone asks for something.
-            signal.lock()
-            let idle = w.isIdle
-            if !inbox.withLock({ $0.wake || $0.stopped }) {
-                _ = signal.wait(until: Date(timeIntervalSinceNow: idle ? 3600 : interval))
-            }
-            signal.unlock()
+            let deadline = Date(timeIntervalSinceNow: w.isIdle ? 3600 : interval)
+            _ = inbox.wait(until: { $0.wake || $0.stopped }, deadline: deadline) { _ in () }
         }
     }
 }

@@ -8,6 +8,8 @@ public struct RunPaths: Sendable, Equatable {
     public var record: String { runDir + "/run.json" }
     public var spec: String { runDir + "/.spec.json" }
     public var lock: String { runDir + "/.lock" }
+    /// Left by `cancel` for a supervisor that has claimed the run but not yet said who it is.
+    public var cancelRequest: String { runDir + "/.cancel-requested" }
     public var log: String { runDir + "/execution.log" }
     public var logIndex: String { runDir + "/.log.idx" }
     public var results: String { runDir + "/results" }

@@ -75,6 +75,9 @@ struct RunSupervisor {
         record.failure = nil; record.exitCode = nil; record.signal = nil; record.errorMessage = nil
         if let unreserved { record.warnings.append("no space could be reserved for the final record (\(unreserved))") }
         save(&record, ctx)
+        // A cancel that came while we were starting found no pid to signal: it left a request, which we
+        // read only now that our pid is on record (so one of the two always sees the other).
+        if FileSystem.exists(paths.cancelRequest) { kill(getpid(), SIGTERM) }
 
         // onStart (metadata capture) may take a while; the script's output must keep flowing meanwhile.
         let startWarnings = Mutex<[String]>([])

@@ -1,19 +1,18 @@
+import Base
 import Foundation
-import Synchronization
 
 /// Runs a closure every `interval` seconds on a thread of its own until stopped. For the workspace's safety
 /// nets (a scheduling pass, the interruption check), which must run whether or not anything else happens.
 final class PeriodicTask: Sendable {
-    private let stopped = Mutex(false)
-    private let condition = NSCondition()
+    /// True once stopped.
+    private let stopped = ConditionLock(false)
 
     init(name: String, interval: Double, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread { [self] in
+        let stopped = stopped
+        let thread = Thread {
             while true {
-                condition.lock()
-                if !stopped.withLock({ $0 }) { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
-                condition.unlock()
-                if stopped.withLock({ $0 }) { return }
+                // Sleeps the interval, or less when stopped meanwhile.
+                if stopped.wait(until: { $0 }, deadline: Date(timeIntervalSinceNow: interval), then: { _ in true }) == true { return }
                 body()
             }
         }
@@ -22,10 +21,5 @@ final class PeriodicTask: Sendable {
     }
 
     /// Ends the thread: at once when it waits, else after the current run of the closure.
-    func stop() {
-        stopped.withLock { $0 = true }
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
-    }
+    func stop() { stopped.withLockAndBroadcast { $0 = true } }
 }

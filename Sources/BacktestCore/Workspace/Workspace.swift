@@ -41,8 +41,6 @@ public final class Workspace: Sendable {
     public static let defaultTickInterval = 1.0
     /// How often the index is reconciled with the run directories while the workspace is open.
     static let indexSyncInterval = 30.0
-    /// How long `cancel` waits for a just-claimed run's supervisor to record its pid.
-    static let claimWait = 5.0
 
     /// Opens the workspace at `root`: reads the config, creates the runs dir and its shared state, opens
     /// (or rebuilds) the index, ends runs whose supervisor died, starts what the queue allows, and starts the
@@ -173,22 +171,22 @@ public final class Workspace: Sendable {
     /// A running or validating run's supervisor gets SIGTERM, stops the whole process group (SIGKILL after
     /// the grace period) and writes `cancelled` itself; the record returned is the current one, and the
     /// final status follows as a status event. A run that has ended: `runFinished`.
+    ///
+    /// No waiting: a run claimed by a supervisor that has not yet written its pid gets a cancel request file,
+    /// which that supervisor reads right after writing its pid (`RunSupervisor`), so the cancel cannot fall
+    /// between the two.
     public func cancel(runID: String) throws(CoreError) -> RunRecord {
-        let deadline = MonotonicTime.now() + Self.claimWait
-        while true {
-            let r = try record(runID: runID)
-            if r.status.isTerminal { throw .runFinished(runID: runID, status: r.status) }
-            if r.status == .queued, let cancelled = try scheduler.cancelQueued(runID) { return cancelled }
-            if r.status.needsSupervisor, let pid = r.supervisorPID, pid > 1 {
-                // `record` just found the run lock held, so the supervisor lived a moment ago.
-                if kill(pid_t(pid), SIGTERM) == 0 || errno != ESRCH { return r }
-            }
-            // Claimed but the supervisor has not written its pid yet (or has just exited): look again.
-            guard MonotonicTime.now() < deadline else {
-                throw .workspace(path: layout.run(runID).record, reason: "the run's supervisor did not start in time; try again")
-            }
-            MonotonicTime.sleep(0.005)
-        }
+        let r = try record(runID: runID)
+        if r.status.isTerminal { throw .runFinished(runID: runID, status: r.status) }
+        if r.status == .queued, let cancelled = try scheduler.cancelQueued(runID) { return cancelled }
+        let paths = layout.run(runID)
+        // The request first, then a fresh look: a supervisor that writes its pid after this look reads it.
+        let fd = open(paths.cancelRequest, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if fd >= 0 { close(fd) }
+        let now = try record(runID: runID)
+        if now.status.isTerminal { return now }
+        if now.status.needsSupervisor, let pid = now.supervisorPID, pid > 1 { kill(pid_t(pid), SIGTERM) }
+        return now
     }
 
     /// Changes an ended run's record under its run lock, so that two processes amending it at once (two

@@ -1,26 +1,27 @@
 import Foundation
 
-/// State guarded by a lock with a condition variable, for the places where a thread must sleep until the
-/// state changes (the writer waiting for frames, `flushAndWait`). `Mutex` cannot wait, so this wraps
-/// `NSCondition` (pthread mutex + condvar).
+/// State guarded by a lock with a condition variable: the project's one way for a thread to sleep until
+/// shared state changes (the protocol writer waiting for frames, `flushAndWait`, the worker pool, the
+/// workspace's periodic task, the run follower, a server waiting for its runs). `Mutex` cannot wait, so
+/// this wraps `NSCondition` (pthread mutex + condvar).
 ///
 /// `@unchecked Sendable` is sound because `value` is only ever touched inside `withLock`/`wait`, which
 /// hold the lock.
-final class ConditionLock<State>: @unchecked Sendable {
+public final class ConditionLock<State>: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: State
 
-    init(_ value: State) { self.value = value }
+    public init(_ value: State) { self.value = value }
 
     /// Runs `body` with the lock held.
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         condition.lock()
         defer { condition.unlock() }
         return try body(&value)
     }
 
     /// Runs `body` with the lock held, then wakes every waiter (call when waiters may care).
-    func withLockAndBroadcast<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    public func withLockAndBroadcast<R>(_ body: (inout State) throws -> R) rethrows -> R {
         condition.lock()
         defer {
             condition.broadcast()
@@ -30,7 +31,7 @@ final class ConditionLock<State>: @unchecked Sendable {
     }
 
     /// Wakes every waiter.
-    func broadcast() {
+    public func broadcast() {
         condition.lock()
         condition.broadcast()
         condition.unlock()
@@ -38,7 +39,7 @@ final class ConditionLock<State>: @unchecked Sendable {
 
     /// Sleeps until `ready` holds (checked under the lock), then runs `body` under the same lock. Returns
     /// nil if `deadline` passed first.
-    func wait<R>(until ready: (State) -> Bool, deadline: Date = .distantFuture,
+    public func wait<R>(until ready: (State) -> Bool, deadline: Date = .distantFuture,
                  then body: (inout State) throws -> R) rethrows -> R? {
         condition.lock()
         defer { condition.unlock() }
@@ -56,7 +57,7 @@ final class ConditionLock<State>: @unchecked Sendable {
     /// Like `wait(until:then:)` without a deadline, but tells the state that a waiter sleeps
     /// (`announce(&state, true)` before sleeping, `false` after), so that producers can skip the wake-up
     /// when nobody sleeps.
-    func waitAnnounced<R>(until ready: (State) -> Bool, announce: (inout State, Bool) -> Void,
+    public func waitAnnounced<R>(until ready: (State) -> Bool, announce: (inout State, Bool) -> Void,
                           then body: (inout State) throws -> R) rethrows -> R {
         condition.lock()
         defer { condition.unlock() }

@@ -1,0 +1,61 @@
+import JSON
+import JSONRPC
+
+/// A whole server put together on a connection: the JSON-RPC layer, the session the handlers share, and
+/// the method table. The binary builds one on stdio; tests build one in memory (`Connection.memory()`) and
+/// run whole sessions in-process.
+public final class ServerAssembly: Sendable {
+    public let rpc: JSONRPCServer
+    let session: ServerSession
+
+    /// - supervisorExecutable: the binary that supervises runs (nil: this process's executable).
+    public init(options: ServerOptions, connection: Connection, supervisorExecutable: String? = nil) {
+        rpc = JSONRPCServer(options: ServerAssembly.rpcOptions(options), connection: connection)
+        session = ServerSession(options: options, notifier: rpc, supervisorExecutable: supervisorExecutable)
+        MethodTable.register(into: rpc.registry, session: session)
+        let workspaces = session.workspaces
+        rpc.onInitialize { params in
+            workspaces.suggestRoot(uri: params["rootUri"]?.stringValue, path: params["rootPath"]?.stringValue)
+            return [:]
+        }
+        if let pid = options.clientPID { rpc.watchClientProcess(pid) }
+    }
+
+    /// Serves the session until it ends. At the end of input, keeps streaming until the runs this client
+    /// started have ended (docs/runs.md), then flushes. Returns the process's exit code.
+    public func serve() -> Int32 {
+        switch rpc.serve() {
+        case .inputClosed:
+            session.streams.waitForOwnedRuns(session.workspaces.current)
+            rpc.flushAndWait(timeout: 10)
+            return 0
+        case .outputClosed:
+            return 0
+        case .exit(let code), .stopped(let code):
+            return code
+        }
+    }
+
+    /// Ctrl+C: cancel the runs this client started, wait for their final records, then end the session.
+    public func interrupt(code: Int32) {
+        if let ws = session.workspaces.current {
+            for id in session.streams.ownedRuns { _ = try? ws.cancel(runID: id) }
+        }
+        session.streams.waitForOwnedRuns(session.workspaces.current)
+        rpc.flushAndWait(timeout: 2)
+        rpc.stop(code: code)
+    }
+
+    /// The published contract (protocol/openrpc.json), from the same table that serves requests.
+    public static func contract(options: ServerOptions) -> JSONValue {
+        let registry = MethodRegistry()
+        MethodTable.register(into: registry, session: ServerSession(options: options, notifier: DiscardedNotifications()))
+        return JSONRPCServer.discoveryDocument(registry: registry, options: rpcOptions(options))
+    }
+
+    static func rpcOptions(_ o: ServerOptions) -> JSONRPCServer.Options {
+        .init(strict: o.strict, framing: o.framing, maxMessageSize: o.maxMessageSize, serverName: ServerInfo.name,
+              serverVersion: ServerInfo.version, protocolVersion: ServerInfo.protocolVersion,
+              serverDescription: ServerInfo.description)
+    }
+}

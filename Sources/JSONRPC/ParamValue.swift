@@ -1,0 +1,84 @@
+import JSON
+
+/// A Swift type a param decodes into, from the project's own `JSONValue` (no Codable on the request path:
+/// it is several times slower here). The value was already checked against the param's schema, so a
+/// failure here means the schema and the type disagree; it is still a clean -32602 naming the field's path.
+public protocol ParamValue: Sendable {
+    static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Self
+}
+
+extension ParamValue {
+    static func mismatch(_ value: JSONValue, _ field: String, _ expected: String) -> RPCError {
+        .invalidParams(field: field, expected: expected, got: value)
+    }
+}
+
+extension String: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> String {
+        guard let s = value.stringValue else { throw mismatch(value, field, "a string") }
+        return s
+    }
+}
+
+extension Int: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Int {
+        guard let i = value.intValue else { throw mismatch(value, field, "an integer") }
+        return i
+    }
+}
+
+extension Double: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Double {
+        guard let d = value.doubleValue else { throw mismatch(value, field, "a number") }
+        return d
+    }
+}
+
+extension Bool: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Bool {
+        guard let b = value.boolValue else { throw mismatch(value, field, "true or false") }
+        return b
+    }
+}
+
+extension JSONValue: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> JSONValue { value }
+}
+
+extension JSONObject: ParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> JSONObject {
+        guard let o = value.objectValue else { throw mismatch(value, field, "an object") }
+        return o
+    }
+}
+
+extension Array: ParamValue where Element: ParamValue {
+    /// Elements are named `field[n]` in errors.
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> [Element] {
+        guard let items = value.arrayValue else { throw mismatch(value, field, "an array") }
+        var out: [Element] = []
+        out.reserveCapacity(items.count)
+        for (n, item) in items.enumerated() { out.append(try Element.decode(item, field: "\(field)[\(n)]")) }
+        return out
+    }
+}
+
+extension Dictionary: ParamValue where Key == String, Value: ParamValue {
+    /// Members are named `field.name` in errors.
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> [String: Value] {
+        guard let o = value.objectValue else { throw mismatch(value, field, "an object") }
+        var out: [String: Value] = [:]
+        for (k, v) in o { out[k] = try Value.decode(v, field: "\(field).\(k)") }
+        return out
+    }
+}
+
+/// A string param with a fixed set of values (`"asc"`/`"desc"`): decoded into its enum.
+public protocol StringEnumParam: ParamValue, RawRepresentable where RawValue == String {}
+
+extension StringEnumParam {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Self {
+        guard let s = value.stringValue, let v = Self(rawValue: s) else { throw mismatch(value, field, "one of the listed values") }
+        return v
+    }
+}
