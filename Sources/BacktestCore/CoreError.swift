@@ -6,7 +6,8 @@ public enum CoreError: Error, Sendable, Equatable {
     case runNotFound(runID: String)
     case scriptNotFound(script: String, scriptsDir: String)
     case scriptOutsideWorkspace(script: String, scriptsDir: String)
-    case scriptNotRunnable(script: String, fileExtension: String)
+    /// `interpreter`: the command that was tried (and not found where `searched` says), when there was one.
+    case scriptNotRunnable(script: String, fileExtension: String, interpreter: String? = nil, searched: String? = nil)
     case configInvalid(path: String, key: String, reason: String)
     case runFinished(runID: String, status: RunStatus)
     case runNotFinished(runID: String, status: RunStatus)
@@ -25,7 +26,10 @@ extension CoreError: CustomStringConvertible {
         case .runNotFound(let id): return "no run with id \(id)"
         case .scriptNotFound(let s, let dir): return "script \(s) not found under \(dir)"
         case .scriptOutsideWorkspace(let s, let dir): return "script \(s) is outside the scripts dir \(dir)"
-        case .scriptNotRunnable(let s, let ext):
+        case .scriptNotRunnable(let s, let ext, let interpreter?, let searched):
+            return "script \(s): interpreter '\(interpreter)' for '\(ext)' was not found"
+                + (searched.map { " (looked for in \($0))" } ?? "") + " and the script is not executable"
+        case .scriptNotRunnable(let s, let ext, nil, _):
             return "script \(s) has no interpreter for '\(ext)' and is not executable"
         case .configInvalid(let path, let key, let reason): return "\(path): \(key): \(reason)"
         case .runFinished(let id, let st): return "run \(id) has already ended (\(st.rawValue))"

@@ -12,8 +12,11 @@ extension CoreError {
                 return (ErrorCode.scriptNotFound, ["script": .string(s), "scripts_dir": .string(dir)])
             case .scriptOutsideWorkspace(let s, let dir):
                 return (ErrorCode.scriptOutsideWorkspace, ["script": .string(s), "scripts_dir": .string(dir)])
-            case .scriptNotRunnable(let s, let ext):
-                return (ErrorCode.scriptNotRunnable, ["script": .string(s), "extension": .string(ext)])
+            case .scriptNotRunnable(let s, let ext, let interpreter, let searched):
+                var data: JSONObject = ["script": .string(s), "extension": .string(ext)]
+                if let interpreter { data["interpreter"] = .string(interpreter) }
+                if let searched { data["searched"] = .string(searched) }
+                return (ErrorCode.scriptNotRunnable, data)
             case .configInvalid(let path, let key, let reason):
                 return (ErrorCode.configInvalid, ["path": .string(path), "key": .string(key), "reason": .string(reason)])
             case .runFinished(let id, let st):

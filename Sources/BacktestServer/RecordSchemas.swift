@@ -72,5 +72,6 @@ enum RecordSchemas {
         ("profile", Schema.string()),
         ("validated_at", Schema.timestamp),
         ("duration_ms", Schema.number()),
+        ("skipped", Schema.boolean("true: the `none` profile, nothing was checked")),
     ], required: ["valid", "errors", "warnings", "file_checks", "profile", "validated_at", "duration_ms"])
 }

@@ -3,8 +3,8 @@
 public struct JSONWriter {
     public var bytes: [UInt8] = []
     /// Writes a kept literal (`.number`) as it was read (`2e3`) instead of as its value (`2000.0`). Off by
-    /// default, so that what the server stores and passes on does not depend on how a client spelled it;
-    /// on where input is echoed back to its sender (error data).
+    /// default; on where the client's own input is written back: error data, results (a run's params in
+    /// `status`), and run.json / .spec.json / the index, which keep a run's params as the client wrote them.
     public var numbersAsWritten = false
 
     public init(reserving n: Int = 256) { bytes.reserveCapacity(n) }
@@ -21,8 +21,10 @@ public struct JSONWriter {
     }
 
     /// Two-space indented output with a trailing newline, for files people read (run.json, metadata).
-    public static func pretty(_ v: JSONValue) -> [UInt8] {
+    /// `numbersAsWritten`: kept literals as written (run.json keeps a run's params as the client wrote them).
+    public static func pretty(_ v: JSONValue, numbersAsWritten: Bool = false) -> [UInt8] {
         var w = JSONWriter()
+        w.numbersAsWritten = numbersAsWritten
         w.writePretty(v, indent: 0)
         w.bytes.append(0x0A)
         return w.bytes

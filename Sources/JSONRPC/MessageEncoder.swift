@@ -3,9 +3,11 @@ import JSON
 /// Writes outgoing messages straight into bytes with the hand-written `JSONWriter` (no intermediate
 /// `JSONValue` for the envelope, no Foundation): this is the hot path of every answer.
 enum MessageEncoder {
-    /// `{"jsonrpc":"2.0","id":…,"result":…}`
+    /// `{"jsonrpc":"2.0","id":…,"result":…}`. Numbers kept as the client wrote them (a run's params, in
+    /// `status`, `list`, `compare`) are written that way, as run.json has them.
     static func result(id: RequestID, _ result: JSONValue) -> [UInt8] {
         var w = JSONWriter(reserving: 128)
+        w.numbersAsWritten = true
         w.append("{\"jsonrpc\":\"2.0\",\"id\":")
         writeID(&w, id)
         w.append(",\"result\":")

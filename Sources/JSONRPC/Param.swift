@@ -30,6 +30,14 @@ public struct ParamReader: Sendable {
         return try V.decode(raw, field: p.spec.name)
     }
 
+    /// An optional param whose null means something (its schema accepts null, so the checker keeps it):
+    /// nil when absent, `.some(nil)` when null, else the value.
+    public func nullable<V>(_ p: Param<V>) throws(RPCError) -> V?? {
+        guard let raw = object[p.spec.name] else { return nil }
+        if raw.isNull { return .some(nil) }
+        return .some(try V.decode(raw, field: p.spec.name))
+    }
+
     /// An optional param's value; nil when absent or null.
     public func optional<V>(_ p: Param<V>) throws(RPCError) -> V? {
         guard let raw = object[p.spec.name], !raw.isNull else { return nil }

@@ -29,11 +29,19 @@ public struct MetadataDocument: Sendable {
     public var rerunOf: String?
     /// Set at the end of the run.
     public var outcome: RunOutcome?
+    /// Absolute path of the script that ran (`strategy_entry_point`; for a rerun, the entry inside its
+    /// `code/`); nil: not known (written as null).
+    public var strategyEntryPoint: String?
+    /// True when the interpreter is a Python: its version is then `python_version`.
+    public var interpreterIsPython: Bool
+    /// The `inputs` param as given, for `data_bundle_info.bundle_name`.
+    public var inputNames: [String]
 
     public init(backtestID: String, timestamp: String = ISOTime.now(), serverVersion: String,
                 interpreter: InterpreterInfo?, entryPoint: String, argv: [String], params: JSONValue,
                 envAdded: [String: String], workingDirectory: String, host: HostInfo = .current(), git: GitInfo?,
-                code: CodeCaptureResult?, inputs: [InputFile], rerunOf: String? = nil, outcome: RunOutcome? = nil) {
+                code: CodeCaptureResult?, inputs: [InputFile], rerunOf: String? = nil, outcome: RunOutcome? = nil,
+                strategyEntryPoint: String? = nil, interpreterIsPython: Bool = false, inputNames: [String] = []) {
         self.backtestID = backtestID
         self.timestamp = timestamp
         self.serverVersion = serverVersion
@@ -49,20 +57,32 @@ public struct MetadataDocument: Sendable {
         self.inputs = inputs
         self.rerunOf = rerunOf
         self.outcome = outcome
+        self.strategyEntryPoint = strategyEntryPoint
+        self.interpreterIsPython = interpreterIsPython
+        self.inputNames = inputNames
     }
 
     /// `<runDir>/metadata/backtest_metadata.json`.
     public static func path(runDir: String) -> String { runDir + "/metadata/backtest_metadata.json" }
 
     /// The document as JSON. Environment names are sorted so that two runs' documents diff cleanly.
+    ///
+    /// Beside each richer member stands its key of the published metadata format: `framework_version` (=
+    /// `server_version`), `python_version` (the interpreter's version, null when it is no Python),
+    /// `strategy_entry_point` (the script's absolute path), `captured_files` (the paths under `code/`) and
+    /// `data_bundle_info` (the inputs' names and content ids, null without inputs).
     public func json() -> JSONValue {
         var o = JSONObject()
         o["backtest_id"] = .string(backtestID)
         o["timestamp"] = .string(timestamp)
         o["server_version"] = .string(serverVersion)
+        o["framework_version"] = .string(serverVersion)
         if let rerunOf { o["rerun_of"] = .string(rerunOf) }
         o["interpreter"] = interpreter?.json() ?? .null
+        o["python_version"] = interpreterIsPython ? interpreter.map { .string($0.version) } ?? .null : .null
+        o["packages"] = interpreter?.packagesJSON() ?? .null
         o["entry_point"] = .string(entryPoint)
+        o["strategy_entry_point"] = .from(strategyEntryPoint)
         o["argv"] = .from(argv)
         o["params"] = params
         var env = JSONObject()
@@ -73,9 +93,22 @@ public struct MetadataDocument: Sendable {
         o["host"] = host.json()
         o["git"] = git?.json() ?? .null
         o["code"] = code?.json() ?? .null
+        o["captured_files"] = .from((code?.files ?? []).map(\.path))
         o["inputs"] = .array(inputs.map { $0.json() })
+        o["data_bundle_info"] = Self.dataBundleInfo(names: inputNames, files: inputs)
         if let outcome { for (k, v) in outcome.members { o[k] = v } }
         return .object(o)
+    }
+
+    /// `{bundle_name, dataset_ids}`: the `inputs` param's names joined with `+` (one input: its name), and
+    /// one id per input file, `<path>@sha256:<hex>` (its content, named); null when the run has no inputs.
+    static func dataBundleInfo(names: [String], files: [InputFile]) -> JSONValue {
+        guard !names.isEmpty || !files.isEmpty else { return .null }
+        let bundle = names.isEmpty ? files.map(\.path).joined(separator: "+") : names.joined(separator: "+")
+        return .object(JSONObject(pairs: [
+            ("bundle_name", .string(bundle)),
+            ("dataset_ids", .from(files.map { $0.path + "@sha256:" + $0.sha256 })),
+        ]))
     }
 
     /// Writes the start document (creating `metadata/`).

@@ -110,7 +110,11 @@ public enum RunProvenance {
         let document = MetadataDocument(
             backtestID: r.backtestID, timestamp: r.startedAt ?? ISOTime.now(), serverVersion: r.serverVersion, interpreter: interpreter, entryPoint: r.entryPoint,
             argv: r.argv, params: r.params, envAdded: r.envAdded, workingDirectory: r.workingDirectory, git: git,
-            code: code, inputs: inputs.files, rerunOf: r.rerun?.runID)
+            code: code, inputs: inputs.files, rerunOf: r.rerun?.runID,
+            strategyEntryPoint: r.rerun.flatMap { $0.script(inCodeDir: codeDir) } ?? PathText.normalize(r.script),
+            interpreterIsPython: interpreter != nil && (InterpreterCache.isPythonLike(r.interpreter ?? "")
+                || InterpreterCache.isPythonLike(interpreter?.path ?? "")),
+            inputNames: r.inputs)
         do {
             try MetadataDocument.writeStart(document, runDir: r.runDir)
         } catch {

@@ -1,6 +1,7 @@
 import Base
 import JSON
 import Provenance
+import Validation
 
 /// Renders a run as one self-contained HTML page: equity curve and drawdown (inline SVG, one `<path>` each),
 /// metrics, validation result, params and provenance.
@@ -12,8 +13,9 @@ public enum HTMLReport {
     /// Where a run's report goes, relative to its results folder.
     public static let relativePath = "reports/report.html"
 
-    /// The capital used when no param, metadata or summary states one (the validator's default too).
-    public static let defaultCapital = 1_000_000.0
+    /// The capital used when neither the params nor metadata.json state one and the caller gives no
+    /// `validation.capital`: the validator's default.
+    public static let defaultCapital = ValidationConfig.default.capital
 
     /// - Parameters:
     ///   - record: the run record (run.json).
@@ -21,17 +23,13 @@ public enum HTMLReport {
     ///   - summaryCSVPath: the run's summary.csv, if any.
     ///   - validation: the validation report; when nil, the record's `validation` member is used.
     ///   - metadata: the run's metadata document, if any.
+    ///   - configuredCapital: the workspace's `validation.capital`, the last resort of the capital rule.
     public static func render(record: JSONObject, pnlCSVPath: String, summaryCSVPath: String?, validation: JSONValue?,
-                              metadata: JSONValue?) throws -> String {
+                              metadata: JSONValue?, configuredCapital: Double = defaultCapital) throws -> String {
         // Metrics are shown as summary.csv wrote them (`-506194.70`, not a re-formatted double).
         let summaryTexts = summaryCSVPath.flatMap { try? FileSystem.readFile($0, limit: 16 << 20) }.map(SummaryMetrics.texts)
-        var summary: JSONObject?
-        if let summaryTexts {
-            var o = JSONObject()
-            for (name, text) in summaryTexts { o[name] = SummaryMetrics.value(text) }
-            summary = o
-        }
-        let capital = Self.capital(record: record, metadata: metadata, summary: summary)
+        let resolved = Self.capital(record: record, resultsDir: PathText.parent(pnlCSVPath), configured: configuredCapital)
+        let capital = resolved.value
         let series = try EquitySeries(pnlCSVPath: pnlCSVPath, capital: capital)
         let runID = record["run_id"]?.stringValue ?? "unknown run"
         let validation = validation ?? record["validation"]
@@ -47,18 +45,16 @@ public enum HTMLReport {
         let first = series.dates.first ?? "", last = series.dates.last ?? ""
         let equityChart = SVGLineChart(title: "Equity curve", values: series.equity, firstLabel: first, lastLabel: last,
                                        format: { HTMLText.number($0, decimals: 0) })
-        let deepest = series.drawdown.min() ?? 0
-        let deepestPercent = series.drawdownPercent.min() ?? 0
         let drawdownChart = SVGLineChart(title: "Drawdown", values: series.drawdownPercent, firstLabel: first, lastLabel: last,
                                          format: { HTMLText.number($0, decimals: 1) + "%" }, includeZero: true, stroke: "#cf222e")
         h += "<section id=\"equity\"><h2>Equity curve</h2><figure>\(equityChart.render())<figcaption>"
-        h += "capital + cumulative_pnl over \(series.equity.count) days; capital \(e(HTMLText.number(capital))), "
+        h += "capital + cumulative_pnl over \(series.equity.count) days; capital \(e(HTMLText.number(capital))) "
+        h += "(\(e(capitalSourceText(resolved)))), "
         h += "final equity \(e(HTMLText.number(series.equity.last ?? capital)))"
         if series.skippedRows > 0 { h += "; \(series.skippedRows) row(s) without a cumulative_pnl left out" }
         h += "</figcaption></figure></section>\n"
         h += "<section id=\"drawdown\"><h2>Drawdown</h2><figure>\(drawdownChart.render())<figcaption>"
-        h += "below the running peak, in % of the peak; deepest \(e(HTMLText.number(deepest))) "
-        h += "(\(e(HTMLText.number(deepestPercent, decimals: 2)))%)</figcaption></figure></section>\n"
+        h += "below the running peak, in % of the peak; \(e(drawdownCaption(series)))</figcaption></figure></section>\n"
 
         // Metrics.
         h += "<section id=\"metrics\"><h2>Metrics</h2>"
@@ -87,13 +83,36 @@ public enum HTMLReport {
         return h
     }
 
-    /// The capital for the equity curve: the run's `capital` param, else the metadata's params, else
-    /// summary.csv's `capital`, else 1,000,000 (the validator's order).
-    static func capital(record: JSONObject, metadata: JSONValue?, summary: JSONObject?) -> Double {
-        if let c = record["params"]?["capital"].doubleValue { return c }
-        if let c = metadata?["params"]["capital"].doubleValue { return c }
-        if let c = summary?["capital"]?.doubleValue { return c }
-        return defaultCapital
+    /// The capital for the equity curve: the validator's rule (`Capital`, shared, not copied), so that the
+    /// report's drawdown is the one validation measured: the run's params, else results/metadata.json
+    /// `parameters`, else `validation.capital`.
+    static func capital(record: JSONObject, resultsDir: String, configured: Double) -> Capital {
+        Capital.resolve(params: record["params"]?.objectValue ?? [:], resultsDir: resultsDir, configured: configured)
+    }
+
+    /// "param capital", "metadata.json parameters.cash", "validation.capital".
+    static func capitalSourceText(_ c: Capital) -> String {
+        switch c.source {
+        case "params": return "param \(c.name ?? "capital")"
+        case "metadata.json": return "metadata.json parameters.\(c.name ?? "capital")"
+        default: return "validation.capital"
+        }
+    }
+
+    /// The deepest drawdown in money and the deepest in percent are often different episodes (a loss of
+    /// 18,554 from a high peak is a smaller share than 6,000 from a low one): each is named with its day and
+    /// the other measure of that same day, so no figure is paired with another episode's.
+    static func drawdownCaption(_ s: EquitySeries) -> String {
+        guard let m = s.drawdown.indices.min(by: { s.drawdown[$0] < s.drawdown[$1] }),
+              let p = s.drawdownPercent.indices.min(by: { s.drawdownPercent[$0] < s.drawdownPercent[$1] }),
+              s.drawdown[m] < 0 else { return "no drawdown: equity never fell below its running peak" }
+        func money(_ i: Int) -> String { HTMLText.number(s.drawdown[i]) }
+        func percent(_ i: Int) -> String { HTMLText.number(s.drawdownPercent[i], decimals: 2) + "%" }
+        if m == p || s.drawdownPercent[m] == s.drawdownPercent[p] {
+            return "deepest \(money(m)) on \(s.dates[m]) (\(percent(m)) of its peak)"
+        }
+        return "deepest in money: \(money(m)) on \(s.dates[m]) (\(percent(m)) of its peak); "
+            + "deepest in percent: \(percent(p)) on \(s.dates[p]) (\(money(p)))"
     }
 
     private static func e(_ s: String) -> String { HTMLText.escape(s) }
@@ -105,7 +124,8 @@ public enum HTMLReport {
         case .null: return "–"
         case .int(let i): return HTMLText.number(Double(i), decimals: 0)
         case .double(let d): return d.rounded() == d ? HTMLText.number(d, decimals: 0) : String(d)
-        default: return JSONWriter.string(v)
+        case .number(let n): return n.text
+        default: return JSONWriter.string(v, numbersAsWritten: true)
         }
     }
 
@@ -188,6 +208,10 @@ public enum HTMLReport {
         h += fileTable("Captured code", m["code"]["files"])
         h += fileTable("Inputs", m["inputs"])
         h += fileTable("Result files", m["result_files"])
+        if case .object(let packages) = m["packages"], !packages.isEmpty {
+            h += "<h3>Packages (\(packages.count))</h3>"
+                + table(header: ["package", "version"], rows: packages.map { [$0.key, display($0.value)] })
+        }
         return h
     }
 

@@ -8,14 +8,27 @@ import Provenance
 /// runs, first-seen order), then one column per metric (union of the summary.csv metric names, first-seen
 /// order). Parameters carry the `param.` prefix so that a parameter and a metric of the same name
 /// (`capital` is often both) stay apart; a metric named like one of the fixed columns is shown as
-/// `metric.<name>`. A run without a value in a column has `null` there (an empty CSV cell).
+/// `metric.<name>`. A run without a value in a column has `null` there (an empty CSV cell). Between params
+/// and metrics, one `package.<name>` column per installed package whose version differs between the runs.
 public enum RunComparison {
     /// The fixed leading columns.
     public static let fixedColumns = ["run_id", "status", "script"]
 
-    /// - Parameter runs: each run's record (run.json) and the path of its summary.csv (nil or missing: no
-    ///   metrics).
-    public static func table(runs: [(record: JSONObject, summaryCSVPath: String?)]) -> (columns: [String], rows: [JSONObject], csv: String) {
+    /// - Parameters:
+    ///   - runs: each run's record (run.json) and the path of its summary.csv (nil or missing: no metrics).
+    ///   - packages: each run's installed packages (its metadata's `packages`), in the order of `runs`; nil
+    ///     for a run that recorded none (not Python, or older than this field). A `package.<name>` column,
+    ///     after the params, is shown only for a package whose version differs between the runs that
+    ///     recorded packages (absent in one of them counts as different; its cell is null). Sorted by name.
+    public static func table(runs: [(record: JSONObject, summaryCSVPath: String?)], packages: [[String: String]?] = [])
+        -> (columns: [String], rows: [JSONObject], csv: String) {
+        let recorded = packages.compactMap { $0 }
+        var packageColumns: [String] = []
+        if recorded.count > 1 {
+            let names = Set(recorded.flatMap(\.keys))
+            packageColumns = names.filter { name in Set(recorded.map { $0[name] }).count > 1 }
+                .sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }.map { "package." + $0 }
+        }
         var paramColumns: [String] = []
         var metricColumns: [String] = []
         var seenParams: Set<String> = []
@@ -35,7 +48,7 @@ public enum RunComparison {
             var metrics: [String: (value: JSONValue, text: String)] = [:]
             if let summaryPath, let bytes = try? FileSystem.readFile(summaryPath, limit: 16 << 20) {
                 for (name, text) in SummaryMetrics.texts(bytes) {
-                    let column = fixedColumns.contains(name) || name.hasPrefix("param.") ? "metric." + name : name
+                    let column = fixedColumns.contains(name) || name.hasPrefix("param.") || name.hasPrefix("package.") ? "metric." + name : name
                     if seenMetrics.insert(column).inserted { metricColumns.append(column) }
                     metrics[column] = (SummaryMetrics.value(text), text)
                 }
@@ -43,10 +56,10 @@ public enum RunComparison {
             partial.append((fixed, params, metrics))
         }
 
-        let columns = fixedColumns + paramColumns + metricColumns
+        let columns = fixedColumns + paramColumns + packageColumns + metricColumns
         var rows: [JSONObject] = []
         var csv = CSVText.line(columns)
-        for run in partial {
+        for (i, run) in partial.enumerated() {
             var row = JSONObject()
             var cells: [String] = []
             for (k, name) in fixedColumns.enumerated() {
@@ -58,6 +71,11 @@ public enum RunComparison {
                 row.appendUnchecked(name, v)
                 cells.append(cell(v))
             }
+            for name in packageColumns {
+                let v = (i < packages.count ? packages[i] : nil)?[String(name.dropFirst("package.".count))]
+                row.appendUnchecked(name, .from(v))
+                cells.append(v ?? "")
+            }
             for name in metricColumns {
                 row.appendUnchecked(name, run.metrics[name]?.value ?? .null)
                 cells.append(run.metrics[name]?.text ?? "")
@@ -68,13 +86,14 @@ public enum RunComparison {
         return (columns, rows, csv)
     }
 
-    /// A JSON value as CSV cell text: strings as they are, numbers and booleans as JSON writes them, null
-    /// as empty, arrays and objects as compact JSON. Metric cells keep summary.csv's own text instead.
+    /// A JSON value as CSV cell text: strings as they are, numbers as the client wrote them (`1e6`), booleans
+    /// as JSON writes them, null as empty, arrays and objects as compact JSON. Metric cells keep summary.csv's
+    /// own text instead.
     static func cell(_ v: JSONValue) -> String {
         switch v {
         case .null: return ""
         case .string(let s): return s
-        default: return JSONWriter.string(v)
+        default: return JSONWriter.string(v, numbersAsWritten: true)
         }
     }
 }

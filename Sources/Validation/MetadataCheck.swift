@@ -11,8 +11,8 @@ struct MetadataCheck: FileFacts, Sendable {
     var findings = FindingList(file: MetadataCheck.file)
     var exists = false
     var size: Int64 = 0
-    /// `parameters.capital`, when it is a positive number.
-    var capital: Double?
+    /// `parameters`, when it is an object: where `Capital` looks for the capital.
+    var parameters: JSONValue?
 
     static func run(resultsDir: String) -> MetadataCheck {
         var s = MetadataCheck()
@@ -40,7 +40,7 @@ struct MetadataCheck: FileFacts, Sendable {
         if !lacks.isEmpty {
             s.findings.add(BacktestRules.metadataRequiredKeys, "lacks \(lacks.joined(separator: " and ")) (an object and a timestamp string)")
         }
-        s.capital = Capital.number(object["parameters"]?["capital"])
+        s.parameters = object["parameters"].flatMap { $0.objectValue == nil ? nil : $0 }
         return s
     }
 }

@@ -51,7 +51,7 @@ struct TradesCheck: FileFacts, Sendable {
         let path = PathText.join(resultsDir, file)
         var s = TradesCheck()
         var plan = Plan(base: s, path: path, columns: Columns(count: 0), parts: [])
-        guard s.lookAt(path, missing: (BacktestRules.tradesExists, "missing: the script wrote no trades.csv")) else {
+        guard s.lookAt(path, missing: (BacktestRules.tradesExists, "missing: the script wrote no trades.csv (to run without checks: profile: \"none\")")) else {
             plan.base = s
             return plan
         }

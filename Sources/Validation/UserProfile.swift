@@ -84,12 +84,12 @@ public struct UserProfile: Sendable, Equatable {
     static func parse(name: String, _ value: JSONValue, path: String) throws(ValidationConfigError) -> UserProfile {
         let r = try ConfigReader.object(value, path: path)
         try r.checkKeys(["description", "files", "check_log", "severity"])
-        guard let filesReader = try r.child("files"), !filesReader.object.isEmpty else {
-            throw ValidationConfigError(key: r.key("files"), reason: "a profile needs at least one file")
-        }
+        // No files (absent or {}) is a profile too: it checks only the log (check_log), or nothing at all.
+        let filesReader = try r.child("files")
         var files: [FileSpec] = []
         var stems: [String: String] = [:]
-        for (fileName, spec) in filesReader.object {
+        for (fileName, spec) in filesReader?.object ?? [:] {
+            guard let filesReader else { break }
             let f = try parseFile(fileName, spec, path: filesReader.key(fileName))
             if let other = stems[f.ruleStem] {
                 throw ValidationConfigError(key: filesReader.key(fileName),

@@ -7,6 +7,8 @@ import JSON
 public struct ValidationConfig: Sendable {
     /// The name of the built-in profile.
     public static let builtinProfile = "backtest"
+    /// The built-in profile that checks nothing: a run completes on exit 0, its validation recorded as skipped.
+    public static let noChecksProfile = "none"
 
     /// The profile used when `run` or `validate` names none.
     public var defaultProfile = ValidationConfig.builtinProfile
@@ -64,8 +66,9 @@ public struct ValidationConfig: Sendable {
     /// The defaults: the built-in profile, weekdays, no holidays.
     public static let `default` = ValidationConfig()
 
-    /// Every profile `validate` accepts: the built-in one first, then the config's in declaration order.
-    public var profileNames: [String] { [ValidationConfig.builtinProfile] + profiles.map(\.name) }
+    /// Every profile `validate` accepts: the built-in ones first (`backtest`, `none`), then the config's in
+    /// declaration order.
+    public var profileNames: [String] { [ValidationConfig.builtinProfile, ValidationConfig.noChecksProfile] + profiles.map(\.name) }
 
     /// The user profile with this name, if any.
     public func profile(named name: String) -> UserProfile? { profiles.first { $0.name == name } }
@@ -77,8 +80,8 @@ public struct ValidationConfig: Sendable {
         if let p = config["profiles"], !p.isNull {
             let pr = try ConfigReader.object(p, path: "profiles")
             for (name, spec) in pr.object {
-                if name == builtinProfile {
-                    throw ValidationConfigError(key: pr.key(name), reason: "\"\(builtinProfile)\" is the built-in profile's name")
+                if name == builtinProfile || name == noChecksProfile {
+                    throw ValidationConfigError(key: pr.key(name), reason: "\"\(name)\" is a built-in profile's name")
                 }
                 if name.isEmpty { throw ValidationConfigError(key: pr.key(name), reason: "a profile needs a name") }
                 c.profiles.append(try UserProfile.parse(name: name, spec, path: pr.key(name)))

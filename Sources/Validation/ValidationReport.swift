@@ -24,6 +24,8 @@ public struct ValidationReport: Sendable {
     public var capitalSource: String?
     /// The trading calendar pnl.csv was checked against; nil for user profiles.
     public var calendar: String?
+    /// Nothing was checked: the `none` profile.
+    public var skipped = false
 
     public init(valid: Bool, errors: [ValidationIssue], warnings: [ValidationIssue], issues: [ValidationIssue],
                 fileChecks: [String: FileCheck], profile: String, validatedAt: Date, durationMs: Double,
@@ -43,7 +45,8 @@ public struct ValidationReport: Sendable {
     }
 
     /// `{valid, errors, warnings, issues, file_checks, profile, validated_at, duration_ms}` plus `capital`,
-    /// `capital_source` and `calendar` for the backtest profile and `cancelled: true` when it was cancelled.
+    /// `capital_source` and `calendar` for the backtest profile, `cancelled: true` when it was cancelled and
+    /// `skipped: true` for the `none` profile (valid, nothing checked).
     /// `errors` and `warnings` are message strings; `issues` has the structured form. `file_checks` is ordered
     /// by file name.
     public func json() -> JSONValue {
@@ -63,6 +66,7 @@ public struct ValidationReport: Sendable {
         if let capitalSource { o["capital_source"] = .string(capitalSource) }
         if let calendar { o["calendar"] = .string(calendar) }
         if cancelled { o["cancelled"] = .bool(true) }
+        if skipped { o["skipped"] = .bool(true) }
         return .object(o)
     }
 }

@@ -15,6 +15,11 @@ public enum Validator {
         if name == ValidationConfig.builtinProfile {
             return backtest(config: config, context: context, started: started, isCancelled: isCancelled)
         }
+        if name == ValidationConfig.noChecksProfile {
+            var report = ReportBuilder(defaults: [:], overrides: [:]).build(profile: name, started: started)
+            report.skipped = true
+            return report
+        }
         guard let user = config.profile(named: name) else {
             throw ProfileNotFound(profile: name, available: config.profileNames)
         }
@@ -34,7 +39,7 @@ public enum Validator {
         let dir = context.resultsDir
         // metadata.json first: it is small, and it may hold the capital the drawdown rule needs.
         let metadata = MetadataCheck.run(resultsDir: dir)
-        let capital = Capital.resolve(params: context.params, metadata: metadata.capital, config: config)
+        let capital = Capital.resolve(params: context.params, metadataParameters: metadata.parameters, config: config)
         let settings = PnLCheck.Settings(calendar: config.calendar, capital: capital.value, capitalSource: capital.source,
                                          maxDrawdownPct: config.maxDrawdownPct, tolerance: config.tolerance)
         let plan = TradesCheck.plan(resultsDir: dir, config: config)

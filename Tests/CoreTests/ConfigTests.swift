@@ -19,6 +19,8 @@ final class WorkspaceConfigTests: XCTestCase {
         XCTAssertEqual(c.outputDirArg, "--output_dir")
         XCTAssertEqual(c.env, [:])
         XCTAssertEqual(c.killGraceSeconds, 5)
+        XCTAssertEqual(c.workingDir, .scriptsDir)
+        XCTAssertEqual(c.cwdCopyMaxBytes, 64 << 20)
     }
 
     func testEveryKey() throws {
@@ -26,6 +28,7 @@ final class WorkspaceConfigTests: XCTestCase {
             "$schema": "x", "scripts_dir": "strategies", "runs_dir": "out/runs", "max_parallel": 3,
             "interpreters": ["R": "Rscript", ".sh": ["bash", "-e"], ".py": nil], "default_timeout_s": 60.5,
             "output_dir_arg": "--out", "env": ["TZ": "UTC"], "kill_grace_s": 1,
+            "working_dir": "run_dir", "cwd_copy_max_mb": 8,
             "validation": ["profile": "strict"], "profiles": ["strict": [:]],
         ])
         defer { WorkspaceTestSupport.remove(root) }
@@ -40,6 +43,8 @@ final class WorkspaceConfigTests: XCTestCase {
         XCTAssertEqual(c.outputDirArg, "--out")
         XCTAssertEqual(c.env, ["TZ": "UTC"])
         XCTAssertEqual(c.killGraceSeconds, 1)
+        XCTAssertEqual(c.workingDir, .runDir)
+        XCTAssertEqual(c.cwdCopyMaxBytes, 8 << 20)
         // The validation sections are kept as written, for the Validation module.
         XCTAssertEqual(c.raw["validation"], ["profile": "strict"])
         XCTAssertEqual(c.raw["profiles"], ["strict": [:]])
@@ -61,9 +66,17 @@ final class WorkspaceConfigTests: XCTestCase {
             (["default_timeout_s": 0], "default_timeout_s", "greater than 0"),
             (["default_timeout_s": "10"], "default_timeout_s", "expected a number"),
             (["output_dir_arg": 5], "output_dir_arg", "expected a string"),
+            (["working_dir": "cwd"], "working_dir", "expected \"scripts_dir\" or \"run_dir\""),
+            (["working_dir": 1], "working_dir", "expected a string"),
+            (["cwd_copy_max_mb": -1], "cwd_copy_max_mb", "between 0 and"),
+            (["cwd_copy_max_mb": "64"], "cwd_copy_max_mb", "expected a number"),
             (["scripts_dir": "missing"], "scripts_dir", "not a directory"),
             (["runs_dir": ""], "runs_dir", "non-empty"),
             (["runs_dir": "."], "runs_dir", "workspace root"),
+            (["reproduction": ["ignore_file": ["a"]]], "reproduction.ignore_file", "did you mean ignore_files"),
+            (["reproduction": ["ignore_files": "a"]], "reproduction.ignore_files", "expected an array"),
+            (["reproduction": ["ignore_json_keys": ["m.json": "k"]]], "reproduction.ignore_json_keys[\"m.json\"]", "member names"),
+            (["reproduction": []], "reproduction", "expected an object"),
             ([1, 2], "", "expected a JSON object"),
         ]
         for (config, key, reason) in cases {
@@ -77,6 +90,16 @@ final class WorkspaceConfigTests: XCTestCase {
             XCTAssertEqual(k, key, "\(config)")
             XCTAssertTrue(why.contains(reason), "\(config): \(why)")
         }
+    }
+
+    func testReproductionRules() throws {
+        let root = try WorkspaceTestSupport.makeRoot(config: [
+            "reproduction": ["ignore_files": ["clock.txt", "logs/*"], "ignore_json_keys": ["metadata.json": ["execution_timestamp"]]],
+        ])
+        defer { WorkspaceTestSupport.remove(root) }
+        let c = try WorkspaceConfig.load(root: root)
+        XCTAssertEqual(c.reproduction.ignoreFiles, ["clock.txt", "logs/*"])
+        XCTAssertEqual(c.reproduction.ignoreJSONKeys, ["metadata.json": ["execution_timestamp"]])
     }
 
     func testInvalidJSONSaysWhere() throws {

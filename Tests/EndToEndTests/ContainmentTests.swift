@@ -64,7 +64,6 @@ final class ContainmentTests: XCTestCase {
         try ws.write("backtest-rpc.json", #"""
             {"env": {"DB_PASS": "hunter2", "DATABASE_URL": "postgres://u:pw-in-url@h/db", "BROKER_ID": "b-77"},
              "secret_names": ["BROKER"],
-             "profiles": {"none": {"files": {"x.csv": {"required": false}}, "check_log": false}},
              "validation": {"default_profile": "none"}}
             """#)
         try ws.write("echo_secrets.py", """
@@ -110,8 +109,7 @@ final class ContainmentTests: XCTestCase {
 
     func testResultFileLinksOutOfResultsAreNotHashed() throws {
         try ws.write("backtest-rpc.json", #"""
-            {"profiles": {"none": {"files": {"x.csv": {"required": false}}, "check_log": false}},
-             "validation": {"default_profile": "none"}}
+            {"validation": {"default_profile": "none"}}
             """#)
         try ws.write("linker.py", """
             import os

@@ -80,7 +80,7 @@ final class ValidationEndToEndTests: XCTestCase {
         XCTAssertEqual(failed["params"]["status"], "failed")
         XCTAssertEqual(failed["params"]["failure"], "validation")
         XCTAssertEqual(failed["params"]["exit_code"], 0)
-        let expected = "validation failed: trades.csv: missing: the script wrote no trades.csv; "
+        let expected = "validation failed: trades.csv: missing: the script wrote no trades.csv (to run without checks: profile: \"none\"); "
             + "summary.csv: missing: the script wrote no summary.csv; pnl.csv: missing: the script wrote no pnl.csv"
         XCTAssertEqual(failed["params"]["error_message"].stringValue, expected)
         let record = try s.result("status", ["run_id": .string(id)])
@@ -192,7 +192,7 @@ final class ValidationEndToEndTests: XCTestCase {
         try s.waitForStatus(id, "running")
         let report = try s.result("validate", ["run_id": .string(id)])
         XCTAssertEqual(report["valid"], false)
-        XCTAssertEqual(report["errors"].arrayValue?.first, "trades.csv: missing: the script wrote no trades.csv")
+        XCTAssertEqual(report["errors"].arrayValue?.first, "trades.csv: missing: the script wrote no trades.csv (to run without checks: profile: \"none\")")
         XCTAssertTrue(ws.record(id)?["validation"].isNull == true, "a running run's record is its supervisor's")
         _ = try s.result("cancel", ["run_id": .string(id)])
         try s.waitForStatus(id, "cancelled", timeout: 20)
@@ -304,7 +304,7 @@ final class ValidationEndToEndTests: XCTestCase {
         // And the other way round: the good signals run is not a backtest.
         let asBacktest = try s.result("validate", ["run_id": .string(good), "profile": "backtest"])
         XCTAssertEqual(asBacktest["valid"], false)
-        XCTAssertEqual(asBacktest["errors"].arrayValue?.first, "trades.csv: missing: the script wrote no trades.csv")
+        XCTAssertEqual(asBacktest["errors"].arrayValue?.first, "trades.csv: missing: the script wrote no trades.csv (to run without checks: profile: \"none\")")
     }
 
     func testUnknownProfileIsRefusedWithTheAvailableOnes() throws {
@@ -314,14 +314,14 @@ final class ValidationEndToEndTests: XCTestCase {
         let refused = try s.request("run", ["script": "sig.py", "profile": "nope"])
         XCTAssertEqual(refused["error"]["code"], 2009)
         XCTAssertEqual(refused["error"]["data"]["profile"], "nope")
-        XCTAssertEqual(refused["error"]["data"]["available"], ["backtest", "signals"])
+        XCTAssertEqual(refused["error"]["data"]["available"], ["backtest", "none", "signals"])
         XCTAssertEqual(try s.result("list")["total"], 0, "a refused run is not queued")
 
         let id = try s.startRun("sig.py", extra: ["profile": "signals"])
         XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
         let r = try s.request("validate", ["run_id": .string(id), "profile": "nope"])
         XCTAssertEqual(r["error"]["code"], 2009)
-        XCTAssertEqual(r["error"]["data"]["available"], ["backtest", "signals"])
+        XCTAssertEqual(r["error"]["data"]["available"], ["backtest", "none", "signals"])
         XCTAssertEqual(ws.record(id)?["validation"]["profile"], "signals", "the record keeps its report")
         let unknownRun = try s.request("validate", ["run_id": "20000101_000000_000"])
         XCTAssertEqual(unknownRun["error"]["code"], 2001)

@@ -18,7 +18,7 @@ final class InterpreterCacheTests: XCTestCase {
         let dir = TestSupport.makeTempDir(self)
         let counter = dir + "/calls"
         // A fake interpreter that counts how often it is asked.
-        TestSupport.write("#!/bin/sh\necho x >> '\(counter)'\necho /opt/fake/bin/python3.99\necho 3.99.1\n", to: dir + "/bin/python-fake")
+        TestSupport.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\"}'\n", to: dir + "/bin/python-fake")
         TestSupport.sh("chmod +x '\(dir)/bin/python-fake'")
         let store = dir + "/state/interpreters.json"
         let first = InterpreterCache(file: store)
@@ -33,6 +33,24 @@ final class InterpreterCacheTests: XCTestCase {
         TestSupport.sh("sleep 0.01; touch '\(dir)/bin/python-fake'")
         XCTAssertNotNil(second.info(for: dir + "/bin/python-fake"))
         XCTAssertEqual(TestSupport.read(counter), "x\nx\n")
+    }
+
+    /// The packages are asked with the interpreter, and asked again once its site-packages change.
+    func testPackagesAreCachedUntilSitePackagesChange() throws {
+        let dir = TestSupport.makeTempDir(self)
+        let counter = dir + "/calls"
+        TestSupport.sh("mkdir -p '\(dir)/site'")
+        TestSupport.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\", "
+                          + "\"dirs\": [\"\(dir)/site\"], \"packages\": {\"numpy\": \"1.26.4\"}}'\n", to: dir + "/bin/python-fake")
+        TestSupport.sh("chmod +x '\(dir)/bin/python-fake'")
+        let cache = InterpreterCache(file: dir + "/state/interpreters.json")
+        XCTAssertEqual(cache.info(for: dir + "/bin/python-fake")?.packages, ["numpy": "1.26.4"])
+        XCTAssertEqual(InterpreterCache(file: dir + "/state/interpreters.json").info(for: dir + "/bin/python-fake")?.packages,
+                       ["numpy": "1.26.4"])
+        XCTAssertEqual(TestSupport.read(counter), "x\n")
+        TestSupport.sh("sleep 0.01; mkdir '\(dir)/site/pandas-2.2.0.dist-info'")
+        XCTAssertNotNil(cache.info(for: dir + "/bin/python-fake"))
+        XCTAssertEqual(TestSupport.read(counter), "x\nx\n", "a change in site-packages is not noticed")
     }
 
     func testMissingInterpreter() {

@@ -49,9 +49,12 @@ final class MetadataDocumentTests: XCTestCase {
         XCTAssertEqual(start["git"], .null)
         XCTAssertEqual(start["exit_code"], .null)
         XCTAssertEqual(start.objectValue?.keys, [
-            "backtest_id", "timestamp", "server_version", "interpreter", "entry_point", "argv", "params", "env_added",
-            "working_directory", "host", "git", "code", "inputs",
+            "backtest_id", "timestamp", "server_version", "framework_version", "interpreter", "python_version", "packages",
+            "entry_point", "strategy_entry_point", "argv", "params", "env_added", "working_directory", "host", "git", "code",
+            "captured_files", "inputs", "data_bundle_info",
         ])
+        XCTAssertEqual(start["captured_files"], ["strategy.py"])
+        XCTAssertEqual(start["data_bundle_info"], ["bundle_name": "data/a.csv", "dataset_ids": ["data/a.csv@sha256:cd"]])
 
         let outcome = RunOutcome(exitCode: 0, durationSeconds: 1.23456, status: "completed",
                                  resultFiles: [CapturedFile(path: "trades.csv", size: 100, sha256: "ef")])

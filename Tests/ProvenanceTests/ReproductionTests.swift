@@ -17,6 +17,37 @@ final class ReproductionTests: XCTestCase {
         XCTAssertEqual(check.json()["differing"], ["pnl.csv"])
     }
 
+    /// Per-file verdicts with both hashes; ignored files and JSON keys leave the verdict identical.
+    func testRulesIgnoreFilesAndJSONKeys() {
+        let dir = TestSupport.makeTempDir(self)
+        TestSupport.write("same", to: dir + "/a/stable.txt")
+        TestSupport.write("same", to: dir + "/b/stable.txt")
+        TestSupport.write("1", to: dir + "/a/logs/clock.txt")
+        TestSupport.write("2", to: dir + "/b/logs/clock.txt")
+        TestSupport.write(#"{"s": 1, "execution_timestamp": 1, "inner": [{"execution_timestamp": 3}]}"#, to: dir + "/a/metadata.json")
+        TestSupport.write(#"{"execution_timestamp": 2, "s": 1, "inner": [{"execution_timestamp": 4}]}"#, to: dir + "/b/metadata.json")
+        TestSupport.write(#"{"s": 1}"#, to: dir + "/a/other.json")
+        TestSupport.write(#"{"s": 2}"#, to: dir + "/b/other.json")
+        let a = ResultHashes.hashAll(resultsDir: dir + "/a"), b = ResultHashes.hashAll(resultsDir: dir + "/b")
+        let rules = ReproductionRules(ignoreFiles: ["logs/*"], ignoreJSONKeys: ["metadata.json": ["execution_timestamp"],
+                                                                                "other.json": ["t"]])
+        let check = Reproduction.compare(original: a, rerun: b, rules: rules, originalResults: dir + "/a", rerunResults: dir + "/b")
+        XCTAssertFalse(check.identical)
+        XCTAssertEqual(check.differing, ["other.json"])
+        XCTAssertEqual(check.ignored, ["logs/clock.txt", "metadata.json"])
+        XCTAssertEqual(check.files.map(\.verdict), [.ignored, .equivalent, .differing, .identical])
+        XCTAssertEqual(check.files[3].originalSHA256, check.files[3].rerunSHA256)
+        XCTAssertNotNil(check.files[3].originalSHA256)
+        XCTAssertEqual(check.json()["files"][1]["verdict"], "equivalent")
+        let lenient = ReproductionRules(ignoreFiles: ["logs/*", "other.json"], ignoreJSONKeys: rules.ignoreJSONKeys)
+        XCTAssertTrue(Reproduction.compare(original: a, rerun: b, rules: lenient, originalResults: dir + "/a",
+                                           rerunResults: dir + "/b").identical)
+        // Only in one run: no hash on the other side.
+        let missing = Reproduction.compare(original: a, rerun: Array(b.dropLast()))
+        XCTAssertEqual(missing.files.last?.verdict, .onlyInOriginal)
+        XCTAssertEqual(missing.files.last?.rerunSHA256, nil)
+    }
+
     func testResultHashesRecursiveSortedWithoutReports() {
         let dir = TestSupport.makeTempDir(self)
         TestSupport.write("b", to: dir + "/b.csv")

@@ -132,11 +132,34 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertThrowsError(try HTMLReport.render(record: [:], pnlCSVPath: dir + "/bad.csv", summaryCSVPath: nil, validation: nil, metadata: nil))
     }
 
-    func testCapitalOrder() {
-        XCTAssertEqual(HTMLReport.capital(record: ["params": ["capital": 5]], metadata: ["params": ["capital": 6]], summary: nil), 5)
-        XCTAssertEqual(HTMLReport.capital(record: [:], metadata: ["params": ["capital": 6]], summary: ["capital": 7]), 6)
-        XCTAssertEqual(HTMLReport.capital(record: [:], metadata: nil, summary: ["capital": 7]), 7)
-        XCTAssertEqual(HTMLReport.capital(record: [:], metadata: nil, summary: nil), 1_000_000)
+    /// The report's capital is the validator's (`Capital`): params (capital, cash, initial_capital,
+    /// starting_cash, in that order), else results/metadata.json `parameters` (same names), else the config.
+    func testCapitalIsTheValidatorsRule() {
+        let dir = TestSupport.makeTempDir(self)
+        func capital(_ params: JSONObject) -> (Double, String, String?) {
+            let c = HTMLReport.capital(record: ["params": .object(params)], resultsDir: dir, configured: 777)
+            return (c.value, c.source, c.name)
+        }
+        XCTAssertTrue(capital([:]) == (777, "config", nil))
+        TestSupport.write(#"{"parameters": {"starting_cash": 9, "initial_capital": 8}, "execution_timestamp": "x"}"#,
+                          to: dir + "/metadata.json")
+        XCTAssertTrue(capital([:]) == (8, "metadata.json", "initial_capital"))
+        XCTAssertTrue(capital(["starting_cash": 4, "cash": "3"]) == (3, "params", "cash"))
+        XCTAssertTrue(capital(["capital": 5, "cash": 3]) == (5, "params", "capital"))
+        XCTAssertTrue(capital(["capital": -1]) == (8, "metadata.json", "initial_capital"), "only a positive number counts")
+    }
+
+    /// Deepest in money and deepest in percent are different episodes here: each is named with its own day.
+    func testDrawdownCaptionNamesEachEpisode() throws {
+        let dir = TestSupport.makeTempDir(self)
+        // capital 1000: peak 1000 → 700 (-300, -30%) on 01-02; peak 3000 → 2500 (-500, -16.67%) on 01-04.
+        TestSupport.write("date,pnl,cumulative_pnl\n2024-01-01,0,0\n2024-01-02,-300,-300\n2024-01-03,2300,2000\n2024-01-04,-500,1500\n",
+                          to: dir + "/pnl.csv")
+        let html = try HTMLReport.render(record: ["run_id": "r", "params": ["capital": 1000]], pnlCSVPath: dir + "/pnl.csv",
+                                         summaryCSVPath: nil, validation: nil, metadata: nil)
+        XCTAssertTrue(html.contains("deepest in money: -500.00 on 2024-01-04 (-16.67% of its peak); "
+                                    + "deepest in percent: -30.00% on 2024-01-02 (-300.00)"), html)
+        XCTAssertTrue(html.contains("capital 1,000.00 (param capital)"), html)
     }
 
     func testThinningKeepsExtremes() {

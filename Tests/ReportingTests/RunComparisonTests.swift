@@ -4,6 +4,27 @@ import XCTest
 @testable import Reporting
 
 final class RunComparisonTests: XCTestCase {
+    /// `package.<name>` columns only for packages whose versions differ among the runs that recorded any.
+    func testPackageColumnsOnlyWhereVersionsDiffer() {
+        let a: JSONObject = ["run_id": "r1", "status": "completed", "script": "s.py", "params": ["x": 1]]
+        let b: JSONObject = ["run_id": "r2", "status": "completed", "script": "s.py"]
+        let c: JSONObject = ["run_id": "r3", "status": "completed", "script": "s.sh"]
+        let table = RunComparison.table(runs: [(a, nil), (b, nil), (c, nil)], packages: [
+            ["numpy": "1.26.4", "pandas": "2.2.0", "pip": "23.2.1"],
+            ["numpy": "2.0.0", "pandas": "2.2.0", "Polars": "1.0"],
+            nil,
+        ])
+        XCTAssertEqual(table.columns, ["run_id", "status", "script", "param.x", "package.numpy", "package.pip", "package.Polars"])
+        XCTAssertEqual(table.rows[0]["package.numpy"], "1.26.4")
+        XCTAssertEqual(table.rows[1]["package.numpy"], "2.0.0")
+        XCTAssertEqual(table.rows[1]["package.pip"], .null)
+        XCTAssertEqual(table.rows[2]["package.numpy"], .null)
+        XCTAssertEqual(table.csv.components(separatedBy: "\r\n")[1], "r1,completed,s.py,1,1.26.4,23.2.1,")
+        // The same environment adds no column.
+        let same = RunComparison.table(runs: [(a, nil), (b, nil)], packages: [["numpy": "1"], ["numpy": "1"]])
+        XCTAssertFalse(same.columns.contains { $0.hasPrefix("package.") })
+    }
+
     func testUnionOfMetricsAndParams() throws {
         let dir = TestSupport.makeTempDir(self)
         TestSupport.write("metric,value\ntotal_pnl,1234.50\nwin_rate,55.5\ntotal_trades,41\nstart_date,2024-01-01\n", to: dir + "/a.csv")

@@ -27,8 +27,8 @@ final class ValidationConfigTests: XCTestCase {
         XCTAssertEqual(c.capital, 1_000_000)
         XCTAssertEqual(c.tolerance, .init(absolute: 0.01, relative: 1e-6))
         XCTAssertEqual(c.calendar, .weekdays)
-        XCTAssertEqual(c.profileNames, ["backtest"])
-        XCTAssertEqual(try parse("{\"runs_dir\": \"x\"}").profileNames, ["backtest"])
+        XCTAssertEqual(c.profileNames, ["backtest", "none"])
+        XCTAssertEqual(try parse("{\"runs_dir\": \"x\"}").profileNames, ["backtest", "none"])
     }
 
     func testFullConfig() throws {
@@ -47,7 +47,7 @@ final class ValidationConfigTests: XCTestCase {
         XCTAssertEqual(c.minTrades, 3)
         XCTAssertEqual(c.severities["log.exists"], .off)
         XCTAssertEqual(c.severities["signals.sorted"], .warning)
-        XCTAssertEqual(c.profileNames, ["backtest", "signals"])
+        XCTAssertEqual(c.profileNames, ["backtest", "none", "signals"])
     }
 
     func testErrorsNameTheKey() {
@@ -66,7 +66,7 @@ final class ValidationConfigTests: XCTestCase {
         assertConfigError(#"{"validation": {"capital": 0}}"#, key: "validation.capital", reason: "positive")
         assertConfigError(#"{"validation": []}"#, key: "validation", reason: "expected an object")
         assertConfigError(#"{"profiles": {"backtest": {"files": {"a.csv": {}}}}}"#, key: "profiles.backtest", reason: "built-in")
-        assertConfigError(#"{"profiles": {"p": {"files": {}}}}"#, key: "profiles.p.files", reason: "at least one file")
+        assertConfigError(#"{"profiles": {"none": {}}}"#, key: "profiles.none", reason: "built-in")
         assertConfigError(#"{"profiles": {"p": {"files": {"a.csv": {"min_rows": "3"}}}}}"#,
                           key: #"profiles.p.files["a.csv"].min_rows"#, reason: "non-negative integer")
         assertConfigError(#"{"profiles": {"p": {"files": {"../x.csv": {}}}}}"#, key: #"profiles.p.files["../x.csv"]"#,
@@ -130,7 +130,45 @@ final class ValidationConfigTests: XCTestCase {
     func testUnknownProfile() throws {
         let ctx = ValidationContext(resultsDir: "/nonexistent")
         XCTAssertThrowsError(try Validator.validate(profile: "nope", config: ValidationConfig(), context: ctx)) { e in
-            XCTAssertEqual(e as? ProfileNotFound, ProfileNotFound(profile: "nope", available: ["backtest"]))
+            XCTAssertEqual(e as? ProfileNotFound, ProfileNotFound(profile: "nope", available: ["backtest", "none"]))
         }
+    }
+
+    /// The built-in `none` profile checks nothing (valid, `skipped: true`); an empty user profile is allowed
+    /// (it checks only the log); `none` may be the default profile.
+    func testProfileNoneAndEmptyProfiles() throws {
+        let ctx = ValidationContext(resultsDir: "/nonexistent")
+        let none = try Validator.validate(profile: "none", config: ValidationConfig(), context: ctx)
+        XCTAssertTrue(none.valid)
+        XCTAssertTrue(none.skipped)
+        XCTAssertEqual(none.issues.count, 0)
+        XCTAssertEqual(none.json()["skipped"], true)
+        XCTAssertEqual(none.json()["profile"], "none")
+        XCTAssertEqual(try Validator.validate(profile: nil, config: ValidationConfig(), context: ctx).json()["skipped"], .null)
+
+        let c = try parse(#"{"validation": {"default_profile": "none"}, "profiles": {"empty": {}, "log_only": {"files": {}}}}"#)
+        XCTAssertEqual(c.profileNames, ["backtest", "none", "empty", "log_only"])
+        XCTAssertEqual(try Validator.validate(profile: nil, config: c, context: ctx).skipped, true)
+        let empty = try Validator.validate(profile: "empty", config: c, context: ctx)
+        XCTAssertFalse(empty.skipped)
+        XCTAssertTrue(empty.valid, "an empty profile has no error-level rule")
+        XCTAssertEqual(empty.warnings.map(\.rule), ["log.exists"])
+        let quiet = try parse(#"{"profiles": {"nothing": {"check_log": false}}}"#)
+        XCTAssertEqual(try Validator.validate(profile: "nothing", config: quiet, context: ctx).issues.count, 0)
+    }
+
+    /// capital, cash, initial_capital, starting_cash, in that order, in params and then in metadata.json.
+    func testCapitalNames() throws {
+        let dir = TestSupport.tempDir("capital")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(Capital.resolve(params: [:], resultsDir: dir, configured: 5), Capital(value: 5, source: "config"))
+        try #"{"parameters": {"starting_cash": 9, "cash": "8"}}"#.write(toFile: dir + "/metadata.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(Capital.resolve(params: [:], resultsDir: dir, configured: 5),
+                       Capital(value: 8, source: "metadata.json", name: "cash"))
+        XCTAssertEqual(Capital.resolve(params: ["starting_cash": 3, "initial_capital": 2], resultsDir: dir, configured: 5),
+                       Capital(value: 2, source: "params", name: "initial_capital"))
+        XCTAssertEqual(Capital.resolve(params: ["capital": 1, "cash": 2], resultsDir: dir, configured: 5),
+                       Capital(value: 1, source: "params", name: "capital"))
+        XCTAssertEqual(Capital.resolve(params: ["capital": 0], resultsDir: dir, configured: 5).source, "metadata.json")
     }
 }

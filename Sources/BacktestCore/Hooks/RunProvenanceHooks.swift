@@ -11,10 +11,14 @@ struct RunProvenanceHooks: Sendable {
     let layout: WorkspaceLayout
     /// The workspace's secret names: the metadata shows argv and the added environment without secrets.
     var redaction = SecretRedaction.standard
+    /// The workspace's `reproduction` rules: result files or JSON keys a rerun may differ in.
+    var reproduction = ReproductionRules.none
 
     /// The record member a rerun names its original in.
     static let rerunOfKey = "rerun_of"
     static let reproductionKey = "reproduction"
+    /// The record member a rerun names the interpreter it was pinned to in (the original's).
+    static let pinnedInterpreterKey = "pinned_interpreter"
 
     func started(_ record: RunRecord, _ spec: RunSpec) -> [String] {
         // A rerun runs the original's captured code: record that code, not today's working tree.
@@ -58,7 +62,8 @@ struct RunProvenanceHooks: Sendable {
         guard let recorded = RunProvenance.recordedResults(runDir: originalPaths.runDir) else {
             return ["reproduction: run \(original) has no recorded result hashes to compare with"]
         }
-        let check = Reproduction.compare(original: recorded, rerun: results)
+        let check = Reproduction.compare(original: recorded, rerun: results, rules: reproduction,
+                                         originalResults: originalPaths.results, rerunResults: RunPaths(runDir: rerun.runDir).results)
         var verdict = check.json().objectValue ?? [:]
         verdict["original"] = .string(original)
         verdict["rerun"] = .string(rerun.runID)

@@ -8,7 +8,8 @@ public enum StandardHooks {
         let index = try? RunIndex(path: layout.index)
         let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir)
         let validation = config.flatMap { try? RunValidation(workspace: $0) }
-        let provenance = RunProvenanceHooks(layout: layout, redaction: config?.redaction ?? .standard)
+        let provenance = RunProvenanceHooks(layout: layout, redaction: config?.redaction ?? .standard,
+                                            reproduction: config?.reproduction ?? .none)
         return SupervisorHooks(
             index: index,
             onStart: { record, spec in provenance.started(record, spec) },

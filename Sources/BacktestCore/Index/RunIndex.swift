@@ -161,7 +161,7 @@ public final class RunIndex: RunIndexing, Sendable {
                                          .text(Self.tagsColumn(r.tags)), .int(version), .int(Self.rank(r.status))])
                     // Unchanged row: this record was older than the one indexed; its JSON must not replace it.
                     guard sqlite3_changes(s.db.db) > 0 else { continue }
-                    try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json()))])
+                    try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json(), numbersAsWritten: true))])
                 }
                 try s.db.exec("COMMIT")
             } catch {
@@ -293,7 +293,7 @@ public final class RunIndex: RunIndexing, Sendable {
     }
 
     static func decode(_ bytes: [UInt8]) -> RunRecord? {
-        guard let v = try? JSONParser.parse(bytes) else { return nil }
+        guard let v = try? JSONParser.parse(bytes, keepingNumberText: true) else { return nil }
         return RunRecord(json: v)
     }
 

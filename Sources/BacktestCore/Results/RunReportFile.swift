@@ -6,12 +6,14 @@ import Reporting
 /// pnl.csv, summary.csv, validation report and metadata (`Workspace.report`).
 enum RunReportFile {
     /// Renders and writes the report; returns its path. A run without pnl.csv: `resultsMissing`.
-    static func write(for r: RunRecord) throws(CoreError) -> String {
+    /// `configuredCapital`: the workspace's `validation.capital` (the capital rule's last resort).
+    static func write(for r: RunRecord, configuredCapital: Double = HTMLReport.defaultCapital) throws(CoreError) -> String {
         let html: String
         do {
             html = try HTMLReport.render(record: r.json().objectValue ?? [:], pnlCSVPath: r.outputDir + "/pnl.csv",
                                          summaryCSVPath: r.outputDir + "/summary.csv", validation: r.validation,
-                                         metadata: MetadataDocument.read(runDir: r.runDir))
+                                         metadata: MetadataDocument.read(runDir: r.runDir),
+                                         configuredCapital: configuredCapital)
         } catch ProvenanceError.missingFile(let path) {
             throw .resultsMissing(runID: r.runID, file: PathText.fileName(path))
         } catch {

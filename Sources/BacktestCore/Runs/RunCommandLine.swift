@@ -6,7 +6,8 @@ public enum RunCommandLine {
     /// `params` as arguments, in the order the client wrote them:
     /// - `true` → the bare flag `--key`; `false` and `null` → nothing;
     /// - a string → `--key text` (as is, even when it starts with `-`);
-    /// - a number → `--key` and its JSON text (`5`, `0.25`, `1000000.0`);
+    /// - a number → `--key` and its JSON text as the client wrote it (`1e6`, `1.50`, `10`): the request is
+    ///   parsed keeping every number's literal (`JSONValue.number`), so nothing is re-spelt on the way;
     /// - an array → `--key a b c`, each element by these rules (objects as compact JSON, `null` as `null`,
     ///   booleans as `true`/`false`); an empty array → nothing;
     /// - an object → `--key '{"compact":"json"}'`.
@@ -40,7 +41,8 @@ public enum RunCommandLine {
         switch v {
         case .string(let s): return s
         case .bool(let b): return b ? "true" : "false"
-        default: return JSONWriter.string(v)
+        case .int, .double, .number: return v.numberText ?? JSONWriter.string(v)
+        default: return JSONWriter.string(v, numbersAsWritten: true)
         }
     }
 
@@ -64,6 +66,19 @@ public enum RunCommandLine {
         argv += args
         if let outputDirArg { argv += [outputDirArg, outputDir] }
         return argv
+    }
+
+    /// What to tell the user when the script refused the output dir argument: argparse's strict `parse_args`
+    /// exits with 2 and says `error: unrecognized arguments: --output_dir <dir>` as its last stderr line. nil
+    /// when the failure looks like anything else.
+    public static func refusedOutputDirHint(exitCode: Int?, lastStderr: String, outputDirArg: String?) -> String? {
+        guard exitCode == 2, let outputDirArg, !outputDirArg.isEmpty,
+              let range = lastStderr.range(of: "unrecognized arguments:") ?? lastStderr.range(of: "no such option:")
+        else { return nil }
+        let named = lastStderr[range.upperBound...].split(separator: " ").contains { $0 == outputDirArg || $0.hasPrefix(outputDirArg + "=") }
+        guard named else { return nil }
+        return "the script does not accept \(outputDirArg): set \"output_dir_arg\": null in backtest-rpc.json, "
+            + "or pass output_dir_arg: null to run; the directory is also in $BACKTEST_OUTPUT_DIR"
     }
 
     /// What a run adds to the inherited environment, later entries winning: the config's `env`, the run's

@@ -1,3 +1,4 @@
+import JSON
 import Provenance
 
 extension RunRequest {
@@ -17,11 +18,30 @@ extension RunRequest {
         if let extra = CodeCapture.pythonPath(codeDir: source.codeDir) {
             env["PYTHONPATH"] = [extra, env["PYTHONPATH"]].compactMap { $0 }.joined(separator: ":")
         }
-        return RunRequest(
+        // The interpreter is pinned: the one the original ran with, not whatever this client's PATH finds.
+        var pinned: [String]?
+        if let spec {
+            if spec.executable == spec.scriptPath {
+                pinned = []
+            } else if let i = spec.argv.firstIndex(of: spec.scriptPath) {
+                pinned = Array(spec.argv[..<i])
+            } else {
+                pinned = [spec.executable]
+            }
+        } else if let path = MetadataDocument.read(runDir: paths.runDir)?["interpreter"]["path"].stringValue {
+            pinned = [path]
+        }
+        var extra: JSONObject = [RunProvenanceHooks.rerunOfKey: .string(runID)]
+        if let first = pinned?.first { extra[RunProvenanceHooks.pinnedInterpreterKey] = .string(first) }
+        var request = RunRequest(
             // The spec keeps the real params and args; the record shows them with secrets masked.
             script: entry, params: spec?.params ?? original.params, args: spec?.args ?? original.args, env: env,
             timeoutSeconds: original.timeoutSeconds, tags: original.tags, note: original.note, profile: original.profile,
             inputs: spec?.inputs ?? [], scriptsDirOverride: source.codeDir,
-            extra: [RunProvenanceHooks.rerunOfKey: .string(runID)])
+            extra: extra)
+        request.pinnedInterpreter = pinned
+        // The original's output dir argument (its run's override or its config's), or none if it passed none.
+        if let spec { request.outputDirArg = .some(spec.outputDirArg) }
+        return request
     }
 }

@@ -24,6 +24,12 @@ public struct RunRequest: Sendable {
     public var scriptsDirOverride: String?
     /// Extra members for the record (`rerun_of`, ...).
     public var extra: JSONObject
+    /// A rerun's interpreter: the original's command line before its script, used instead of looking the
+    /// configured interpreter up again (`[]`: the script ran itself). nil: resolve as usual.
+    public var pinnedInterpreter: [String]?
+    /// The run's own `output_dir_arg`: nil → the config's; `.some(nil)` (or `""`) → pass nothing (the script
+    /// finds the directory in `BACKTEST_OUTPUT_DIR`); `.some("--out")` → that argument.
+    public var outputDirArg: String?? = nil
 
     public init(script: String, params: JSONObject = [:], args: [String] = [], env: [String: String] = [:],
                 timeoutSeconds: Double? = nil, tags: [String] = [], note: String? = nil, profile: String? = nil,

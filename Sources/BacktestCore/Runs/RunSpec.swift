@@ -25,14 +25,22 @@ public struct RunSpec: Sendable, Equatable {
     /// needs the real values, and this file is the one place that keeps them.
     public var params: JSONObject
     public var args: [String]
+    /// The argument that named the results dir on the command line (nil: none was passed). Kept to explain a
+    /// script that refuses it (argparse's exit 2), and for a rerun to pass the same.
+    public var outputDirArg: String? = nil
+    /// Files the script creates or changes in its working directory are copied into the run dir up to this
+    /// size each (`cwd_copy_max_mb`); bigger ones are only named (see `WorkingDirCapture`).
+    public var cwdCopyMaxBytes: Int64
+    public static let defaultCwdCopyMaxBytes: Int64 = 64 << 20
 
     public init(executable: String, argv: [String], envAdded: [String: String], baseEnv: [String: String],
                 cwd: String, timeoutSeconds: Double?, killGraceSeconds: Double, profile: String?,
-                scriptPath: String, workspaceRoot: String, inputs: [String], params: JSONObject = [:], args: [String] = []) {
+                scriptPath: String, workspaceRoot: String, inputs: [String], params: JSONObject = [:], args: [String] = [],
+                cwdCopyMaxBytes: Int64 = RunSpec.defaultCwdCopyMaxBytes) {
         self.executable = executable; self.argv = argv; self.envAdded = envAdded; self.baseEnv = baseEnv
         self.cwd = cwd; self.timeoutSeconds = timeoutSeconds; self.killGraceSeconds = killGraceSeconds
         self.profile = profile; self.scriptPath = scriptPath; self.workspaceRoot = workspaceRoot; self.inputs = inputs
-        self.params = params; self.args = args
+        self.params = params; self.args = args; self.cwdCopyMaxBytes = cwdCopyMaxBytes
     }
 
     /// The environment the script gets: base, then the run's additions (which win).
@@ -47,7 +55,7 @@ public struct RunSpec: Sendable, Equatable {
             "base_env": dict(baseEnv), "cwd": .string(cwd), "timeout_s": .from(timeoutSeconds),
             "kill_grace_s": .double(killGraceSeconds), "profile": .from(profile), "script_path": .string(scriptPath),
             "workspace_root": .string(workspaceRoot), "inputs": .from(inputs), "params": .object(params),
-            "args": .from(args),
+            "args": .from(args), "output_dir_arg": .from(outputDirArg), "cwd_copy_max_bytes": .int(cwdCopyMaxBytes),
         ]
     }
 
@@ -64,6 +72,14 @@ public struct RunSpec: Sendable, Equatable {
                   timeoutSeconds: v["timeout_s"].doubleValue, killGraceSeconds: v["kill_grace_s"].doubleValue ?? 5,
                   profile: v["profile"].stringValue, scriptPath: script, workspaceRoot: root,
                   inputs: v["inputs"].arrayValue?.compactMap(\.stringValue) ?? [], params: v["params"].objectValue ?? [:],
-                  args: v["args"].arrayValue?.compactMap(\.stringValue) ?? [])
+                  args: v["args"].arrayValue?.compactMap(\.stringValue) ?? [],
+                  cwdCopyMaxBytes: v["cwd_copy_max_bytes"].doubleValue.map { Int64($0) } ?? Self.defaultCwdCopyMaxBytes)
+        if v.objectValue?["output_dir_arg"] == nil, argv.count >= 2,
+           argv[argv.count - 1].hasSuffix("/results") {
+            // A spec written before the key existed: the argument before the results dir.
+            outputDirArg = argv[argv.count - 2]
+        } else {
+            outputDirArg = v["output_dir_arg"].stringValue
+        }
     }
 }

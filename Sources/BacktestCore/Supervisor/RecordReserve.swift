@@ -53,7 +53,7 @@ enum RecordReserve {
             let reason = Self.reason(error)
             var saved = record
             saved.warnings.append("run.json: the final record was written into the space reserved for it (\(reason))")
-            let bytes = JSONWriter.pretty(saved.json())
+            let bytes = JSONWriter.pretty(saved.json(), numbersAsWritten: true)
             try CoreError.workspaceFile(paths.record) { () throws(FileError) in
                 try AtomicFile.commit(bytes, through: reserve, to: paths.record)
             }

@@ -52,6 +52,7 @@ struct RunSupervisor {
         // then rarely waits for us, even when we are descheduled on a busy machine. Best effort.
         for fd in [out[0], err[0]] { _ = fcntl(fd, Self.setPipeSize, Self.pipeSize) }
 
+        let cwdSince = WorkingDirSnapshot.coarseNowNanos()
         let startedAt = ISOTime.nowMillis()
         let start = MonotonicTime.now()
         let spawned = ProcessSpawner.spawn(executable: spec.executable, argv: spec.argv, environment: spec.environment,
@@ -87,6 +88,16 @@ struct RunSupervisor {
             let w = onStart(snapshot, spec)
             startWarnings.withLock { $0 = w }
         }
+        // The working directory as the script found it, taken while it already runs (see WorkingDirCapture).
+        let cwdCapture = Mutex<WorkingDirCapture?>(nil)
+        if WorkingDirCapture.applies(cwd: spec.cwd, runDir: paths.runDir) {
+            let paths = paths, layout = layout
+            DispatchQueue.global().async(group: started) {
+                let c = WorkingDirCapture.start(cwd: spec.cwd, paths: paths, layout: layout,
+                                                maxCopyBytes: spec.cwdCopyMaxBytes, sinceNanos: cwdSince)
+                cwdCapture.withLock { $0 = c }
+            }
+        }
 
         let capture = OutputCapture(writer: writer)
         let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
@@ -94,6 +105,7 @@ struct RunSupervisor {
         let outcome = loop.run(start: start)
         started.wait()
         record.warnings += startWarnings.withLock { $0 }
+        if let c = cwdCapture.withLock({ $0 }) { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
 
         if let s = outcome.waitStatus {
             switch ExitStatus(waitStatus: s) {
@@ -148,6 +160,9 @@ struct RunSupervisor {
         } else if let code = record.exitCode {
             let last = String(decoding: lastStderr, as: UTF8.self)
             record.errorMessage = "exited with code \(code)" + (last.isEmpty ? "" : ": " + last)
+            if let hint = RunCommandLine.refusedOutputDirHint(exitCode: code, lastStderr: last, outputDirArg: spec.outputDirArg) {
+                record.errorMessage! += "; " + hint
+            }
         } else {
             record.errorMessage = "the script could not be reaped after SIGKILL"
         }

@@ -42,7 +42,12 @@ struct RunSubmission: Sendable {
         }
         let paramArguments = try RunCommandLine.arguments(params: req.params)
         try RunCommandLine.check(args: req.args, env: req.env)
-        let (executable, interpreter) = try command(for: script, named: req.script, cwd: scriptsDir)
+        let (executable, interpreter): (String, [String])
+        if let cmd = req.pinnedInterpreter {
+            (executable, interpreter) = try pinned(cmd, for: script, named: req.script, from: req.extra["rerun_of"]?.stringValue)
+        } else {
+            (executable, interpreter) = try command(for: script, named: req.script, cwd: scriptsDir)
+        }
 
         let (runID, createdAt) = try allocator.allocate()
         let paths = layout.run(runID)
@@ -55,15 +60,21 @@ struct RunSubmission: Sendable {
             if mkdir(paths.results, 0o755) != 0 && errno != EEXIST {
                 throw .workspace(path: paths.results, reason: "cannot create: \(errnoText())")
             }
+            // The run's own output_dir_arg (null or "": none) wins over the config's.
+            let outputDirArg = req.outputDirArg.map { $0.flatMap { $0.isEmpty ? nil : $0 } } ?? config.outputDirArg
             let argv = RunCommandLine.argv(interpreter: interpreter, script: script.absolute, paramArguments: paramArguments,
-                                           args: req.args, outputDirArg: config.outputDirArg, outputDir: paths.results)
+                                           args: req.args, outputDirArg: outputDirArg, outputDir: paths.results)
             let env = RunCommandLine.environment(config: config.env, run: req.env, runID: runID, runDir: paths.runDir,
                                                  outputDir: paths.results)
             let timeout = req.timeoutSeconds ?? config.defaultTimeoutSeconds
-            let spec = RunSpec(executable: executable, argv: argv, envAdded: env, baseEnv: baseEnv, cwd: scriptsDir,
+            var spec = RunSpec(executable: executable, argv: argv, envAdded: env, baseEnv: baseEnv, cwd: scriptsDir,
                                timeoutSeconds: timeout, killGraceSeconds: config.killGraceSeconds, profile: req.profile,
                                scriptPath: script.absolute, workspaceRoot: config.root, inputs: req.inputs,
                                params: req.params, args: req.args)
+            spec.outputDirArg = outputDirArg
+            // `working_dir: "run_dir"`: the script runs in its own run dir (nothing to collect from a shared dir).
+            if config.workingDir == .runDir { spec.cwd = paths.runDir }
+            spec.cwdCopyMaxBytes = config.cwdCopyMaxBytes
             // What everyone may see (record, index, notifications): secret-named params and URL passwords
             // masked. The script gets the real values through the spec.
             let redaction = config.redaction
@@ -104,12 +115,30 @@ struct RunSubmission: Sendable {
             }
             // The interpreter is missing; an executable script can still run on its own (its shebang).
             if access(script.absolute, X_OK) == 0 { return (script.absolute, []) }
-            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
+            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension, interpreter: first,
+                                     searched: first.contains("/") ? first : "PATH=" + searchPath)
         }
         guard access(script.absolute, X_OK) == 0 else {
             throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
         }
         return (script.absolute, [])
+    }
+
+    /// A rerun's interpreter: the original run's command line before its script (`[]`: it ran the script
+    /// itself), used as it is, whatever today's PATH finds; refused when that interpreter is gone.
+    private func pinned(_ cmd: [String], for script: ScriptResolver.Resolved, named: String, from original: String?)
+        throws(CoreError) -> (String, [String]) {
+        guard let first = cmd.first else {
+            guard access(script.absolute, X_OK) == 0 else {
+                throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension)
+            }
+            return (script.absolute, [])
+        }
+        guard first.hasPrefix("/"), access(first, X_OK) == 0 else {
+            throw .scriptNotRunnable(script: named, fileExtension: script.fileExtension, interpreter: first,
+                                     searched: "the interpreter recorded by run \(original ?? "?"), which is gone")
+        }
+        return (first, cmd)
     }
 
     /// Resolves the configured interpreters in the background, so that the first `run` does not pay the

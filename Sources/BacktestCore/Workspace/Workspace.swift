@@ -2,6 +2,7 @@ import Base
 import Dispatch
 import Glibc
 import JSON
+import Provenance
 import Reporting
 import Synchronization
 
@@ -226,12 +227,18 @@ public final class Workspace: Sendable {
     public func compare(_ records: [RunRecord]) -> (columns: [String], rows: [JSONObject], csv: String) {
         RunComparison.table(runs: records.map { r in
             (record: r.json().objectValue ?? [:], summaryCSVPath: r.outputDir + "/summary.csv")
+        }, packages: records.map { r in
+            guard case .object(let p)? = MetadataDocument.read(runDir: r.runDir)?["packages"] else { return nil }
+            var out: [String: String] = [:]
+            for (k, v) in p { if let s = v.stringValue { out[k] = s } }
+            return out
         })
     }
 
     /// Writes `results/reports/report.html` for a run (`RunReportFile`) and returns its path.
     public func report(runID: String) throws(CoreError) -> String {
-        try RunReportFile.write(for: record(runID: runID))
+        // The capital rule's last resort is the config's validation.capital, as in validation.
+        try RunReportFile.write(for: record(runID: runID), configuredCapital: RunValidation(workspace: config).config.capital)
     }
 
     // MARK: Following runs

@@ -34,13 +34,22 @@ public struct WorkspaceConfig: Sendable, Equatable {
     public let killGraceSeconds: Double
     /// Name fragments the workspace adds to the built-in secret markers (`secret_names`).
     public let secretNames: [String]
+    /// Where scripts run: the scripts dir (default; files they write there are copied into the run dir when
+    /// they end) or each run's own run dir (`working_dir`).
+    public let workingDir: WorkingDir
+    public enum WorkingDir: String, Sendable, Equatable, CaseIterable { case scriptsDir = "scripts_dir", runDir = "run_dir" }
+    /// Files a script writes into the scripts dir are copied into its run dir up to this size each
+    /// (`cwd_copy_max_mb`, default 64 MiB); bigger ones are only named in the record's warning.
+    public let cwdCopyMaxBytes: Int64
+    /// What a rerun may differ in (`reproduction`): see docs/provenance.md.
+    public let reproduction: ReproductionRules
     /// The whole file as written, for the sections other modules read (`validation`, `profiles`).
     public let raw: JSONObject
 
     /// Top-level keys this module reads.
     public static let knownKeys = [
         "scripts_dir", "runs_dir", "max_parallel", "interpreters", "default_timeout_s", "output_dir_arg", "env",
-        "kill_grace_s", "secret_names",
+        "kill_grace_s", "secret_names", "working_dir", "cwd_copy_max_mb", "reproduction",
     ]
     /// Top-level keys that are allowed but read elsewhere (or by editors).
     public static let passThroughKeys = ["validation", "profiles", "$schema"]
@@ -100,6 +109,17 @@ public struct WorkspaceConfig: Sendable, Equatable {
                 killGraceSeconds = g
             } else { killGraceSeconds = 5 }
             secretNames = try Self.secretNames(r)
+            reproduction = try Self.reproduction(r)
+            if let w = try r.string("working_dir") {
+                guard let v = WorkingDir(rawValue: w) else {
+                    throw r.error("working_dir", "expected \"scripts_dir\" or \"run_dir\", got \"\(w)\"")
+                }
+                workingDir = v
+            } else { workingDir = .scriptsDir }
+            if let mb = try r.number("cwd_copy_max_mb", naming: .type) {
+                guard mb >= 0, mb <= 1_048_576 else { throw r.error("cwd_copy_max_mb", "must be between 0 and 1048576, got \(mb)") }
+                cwdCopyMaxBytes = Int64(mb * 1_048_576)
+            } else { cwdCopyMaxBytes = RunSpec.defaultCwdCopyMaxBytes }
         } catch {
             throw .configInvalid(path: path ?? root + "/" + Self.fileName, key: error.key, reason: error.reason)
         }
@@ -178,6 +198,27 @@ public struct WorkspaceConfig: Sendable, Equatable {
             throw r.error("secret_names", "expected an array of non-empty name fragments such as [\"BROKER\"]")
         }
         return names
+    }
+
+    /// `reproduction`: `{"ignore_files": [path or pattern], "ignore_json_keys": {path: [member name]}}`.
+    static func reproduction(_ r: ConfigReader) throws(ConfigError) -> ReproductionRules {
+        guard let c = try r.child("reproduction", expected: "an object with ignore_files and ignore_json_keys") else {
+            return .none
+        }
+        try c.checkKeys(suggestingNearestOf: ["ignore_files", "ignore_json_keys"])
+        let files = try c.strings("ignore_files") ?? []
+        if files.contains(where: \.isEmpty) { throw c.error("ignore_files", "a path must not be empty") }
+        var keys: [String: [String]] = [:]
+        if let k = try c.child("ignore_json_keys", expected: "an object of result file → array of JSON member names") {
+            for (file, value) in k.object {
+                guard let a = value.arrayValue, let names = Optional(a.compactMap(\.stringValue)), names.count == a.count,
+                      !file.isEmpty else {
+                    throw ConfigError(key: k.quotedKey(file), reason: "expected an array of JSON member names such as [\"execution_timestamp\"]")
+                }
+                keys[file] = names
+            }
+        }
+        return ReproductionRules(ignoreFiles: files, ignoreJSONKeys: keys)
     }
 
     /// How this workspace hides secrets in what it writes (records, index, metadata, notifications).

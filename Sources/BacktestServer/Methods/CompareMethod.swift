@@ -24,7 +24,7 @@ struct CompareMethod: RPCMethod {
     static let name = "compare"
     static let summary = "Runs side by side: params and every metric of their summary.csv"
     static let resultSchema = Schema.object("Comparison", [
-        ("columns", Schema.array(Schema.string(), "run_id, status, script, param.<name>..., then every metric name")),
+        ("columns", Schema.array(Schema.string(), "run_id, status, script, param.<name>..., package.<name> for each installed package whose version differs between the runs, then every metric name")),
         ("rows", Schema.array(Schema.map(Schema.any), "One per run")),
         ("csv", Schema.string("The table as CSV, with format: csv")),
     ], required: ["columns", "rows"])

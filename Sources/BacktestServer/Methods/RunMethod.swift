@@ -17,11 +17,14 @@ struct RunMethod: RPCMethod {
             "Stop the run after this many seconds (failure: timeout)")
         static let tags = Param<[String]>.optional("tags", Schema.array(Schema.string()), "Labels to filter runs by")
         static let note = Param<String>.optional("note", Schema.string(), "Free text kept with the run")
-        static let profile = Param<String>.optional("profile", Schema.string(), "Validation profile (default: the config's, else `backtest`)")
+        static let profile = Param<String>.optional("profile", Schema.string(), "Validation profile (default: the config's `validation.default_profile`, else `backtest`); `none`: no checks")
         static let inputs = Param<[String]>.optional("inputs", Schema.array(Schema.string()),
             "Data files or folders the run reads (hashed into its metadata)")
+        static let outputDirArg = Param<String>.optional("output_dir_arg",
+            ["type": ["string", "null"]],
+            "The argument naming the results dir for this run (default: the config's `output_dir_arg`); null or \"\": pass none (for scripts whose argparse refuses it; the dir is still in BACKTEST_OUTPUT_DIR)")
         static let declared = [script.spec, params.spec, args.spec, env.spec, timeout.spec, tags.spec, note.spec, profile.spec,
-                               inputs.spec]
+                               inputs.spec, outputDirArg.spec]
 
         let request: RunRequest
 
@@ -35,8 +38,10 @@ struct RunMethod: RPCMethod {
             let note = try p.optional(Self.note)
             let profile = try p.optional(Self.profile)
             let inputs = try p.optional(Self.inputs) ?? []
-            request = RunRequest(script: script, params: params, args: args, env: env, timeoutSeconds: timeout, tags: tags,
-                                 note: note, profile: profile, inputs: inputs, scriptsDirOverride: nil, extra: [:])
+            var request = RunRequest(script: script, params: params, args: args, env: env, timeoutSeconds: timeout, tags: tags,
+                                     note: note, profile: profile, inputs: inputs, scriptsDirOverride: nil, extra: [:])
+            request.outputDirArg = try p.nullable(Self.outputDirArg)
+            self.request = request
         }
     }
 

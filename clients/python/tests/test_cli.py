@@ -92,7 +92,7 @@ def test_failed_run_exits_1_and_unknown_run_exits_2(server_bin, workspace):
     r = cli(workspace, "run", "scripts/crash.py", "--follow")
     assert r.returncode == 1
     assert "ERROR: simulated failure" in r.stdout and "failed" in r.stderr
-    assert "trades.csv: error: missing: the script wrote no trades.csv [trades.exists]" in r.stderr
+    assert 'trades.csv: error: missing: the script wrote no trades.csv (to run without checks: profile: "none") [trades.exists]' in r.stderr
     r = cli(workspace, "status", "19990101_000000_000")
     assert r.returncode == 2 and "2001" in r.stderr
 
