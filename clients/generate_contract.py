@@ -14,12 +14,9 @@ Standard library only. The output depends on nothing but the contract (no dates,
 twice gives the same bytes and a test can compare a fresh generation with the checked-in files.
 
 Where the facts come from:
-  * error codes: ``components.errors`` (name → {code, message, data}); application errors a method lists
-    (``methods[].errors``, code and message only) are named from ``components.errors`` when they are there,
-    else from the "Application errors: 2001 run_not_found, ..." list in ``info.description`` (FALLBACK, see
-    ``_described_error_names``). A code with no name anywhere, or a name with two codes, is an error.
-  * statuses: ``x-run-statuses`` ({"all": [...], "terminal": [...]}) when the contract has it; else (FALLBACK)
-    the ``enum`` of the run-status schemas in the document and ``FALLBACK_TERMINAL_STATUSES`` below.
+  * error codes: ``components.errors`` (name → {code, message, data}): the transport's and the application's.
+    A code a method lists (``methods[].errors``) that is not named there, or a name with two codes, is an error.
+  * statuses: ``x-run-statuses`` ({"all": [...], "terminal": [...]}); a contract without it is an error.
   * method names: ``methods[].name``; notifications: ``x-notifications[].name`` (server → client) and
     ``x-client-notifications[].name`` (client → server).
 """
@@ -31,18 +28,13 @@ import re
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CONTRACT = HERE.parent / "protocol" / "openrpc.json"
 PYTHON_OUT = Path("python") / "backtest_rpc" / "_contract.py"
 LUA_OUT = Path("nvim") / "lua" / "backtest_rpc" / "contract.lua"
 HEADER = "generated from protocol/openrpc.json by clients/generate_contract.py — do not edit"
-
-# FALLBACK, used only while the contract has no "x-run-statuses" member: the statuses after which a run
-# changes no more. Once the server publishes x-run-statuses this list is no longer read.
-FALLBACK_TERMINAL_STATUSES = ("completed", "failed", "cancelled")
-
 
 class ContractError(Exception):
     """The contract lacks or contradicts a fact the clients need."""
@@ -63,16 +55,6 @@ class Facts:
 
 # ---- reading the contract --------------------------------------------------------------------------------
 
-def _described_error_names(doc: Dict[str, Any]) -> Dict[int, str]:
-    """FALLBACK: the names of application errors from ``info.description``'s "Application errors: 2001
-    run_not_found, 2002 ..." list, for codes a method lists but ``components.errors`` does not name."""
-    text = str((doc.get("info") or {}).get("description") or "")
-    m = re.search(r"Application errors:(.*?)(?:\.\s|\.$|$)", text, flags=re.S)
-    if not m:
-        return {}
-    return {int(code): name for code, name in re.findall(r"(-?\d+)\s+([a-z][a-z0-9_]*)", m.group(1))}
-
-
 def _error_codes(doc: Dict[str, Any]) -> List[Tuple[str, int]]:
     by_name: Dict[str, int] = {}
     by_code: Dict[int, str] = {}
@@ -88,9 +70,6 @@ def _error_codes(doc: Dict[str, Any]) -> List[Tuple[str, int]]:
 
     for name, spec in ((doc.get("components") or {}).get("errors") or {}).items():
         add(name, (spec or {}).get("code"), "components.errors")
-    described = _described_error_names(doc)
-    for code, name in described.items():
-        add(name, code, "info.description")
     for method in doc.get("methods") or []:
         for err in method.get("errors") or []:
             code = err.get("code")
@@ -102,37 +81,13 @@ def _error_codes(doc: Dict[str, Any]) -> List[Tuple[str, int]]:
     return sorted(by_name.items(), key=lambda kv: (kv[1], kv[0]))
 
 
-def _walk(node: Any) -> Iterator[Dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
 def _statuses(doc: Dict[str, Any]) -> Tuple[List[str], List[str], str]:
     declared = doc.get("x-run-statuses")
-    if declared is not None:
-        all_statuses = list(declared.get("all") or [])
-        terminal = list(declared.get("terminal") or [])
-        source = "x-run-statuses"
-    else:
-        # FALLBACK: the enum of the run-status schemas (RunRecord.status, run/status's status, ...), which
-        # must all agree, and the terminal list of this script.
-        enums = []
-        for node in _walk(doc):
-            enum = node.get("enum")
-            if isinstance(enum, list) and node.get("description") == "Run status" and enum not in enums:
-                enums.append(enum)
-        if len(enums) != 1:
-            raise ContractError(f"expected one enum of run statuses (schemas described 'Run status'), "
-                                f"found {len(enums)}: {enums}")
-        all_statuses = list(enums[0])
-        terminal = [s for s in FALLBACK_TERMINAL_STATUSES]
-        source = ("FALLBACK, the contract has no x-run-statuses: all = the 'Run status' enum of its schemas, "
-                  "terminal = FALLBACK_TERMINAL_STATUSES of generate_contract.py")
+    if not isinstance(declared, dict):
+        raise ContractError("the contract has no x-run-statuses")
+    all_statuses = list(declared.get("all") or [])
+    terminal = list(declared.get("terminal") or [])
+    source = "x-run-statuses"
     if not all_statuses or not all(isinstance(s, str) for s in all_statuses):
         raise ContractError(f"run statuses: {all_statuses!r}")
     missing = [s for s in terminal if s not in all_statuses]

@@ -23,6 +23,11 @@ enum MethodTable {
         r.register(ReportMethod(session: s))
         r.register(RerunMethod(session: s))
         Notifications.declare(r)
+        for (code, name) in ErrorCode.names { r.declareError(name, ErrorCode.spec(code)) }
+        r.declareExtension("x-run-statuses", [
+            "all": .from(RunStatus.allCases.map(\.rawValue)),
+            "terminal": .from(RunStatus.allCases.filter(\.isTerminal).map(\.rawValue)),
+        ])
         if s.options.debugMethods {
             r.register(DebugPrintMethod())
             r.register(DebugThrowMethod())

@@ -14,6 +14,9 @@ public final class MethodRegistry: Sendable {
     private struct Tables {
         var methods: [String: Entry] = [:]
         var errorMapping: (@Sendable (any Error) -> RPCError?)?
+        /// The application's errors by stable name (for `components.errors`), and extra top-level members.
+        var namedErrors: [(String, ErrorSpec)] = []
+        var extensions: [(String, JSONValue)] = []
         var notificationHandlers: [String: NotificationHandler] = [:]
         var notifications: [String: NotificationSpec] = [:]
     }
@@ -61,6 +64,18 @@ public final class MethodRegistry: Sendable {
         return .internalError(reason: String(describing: error))
     }
 
+    /// Publishes an application error under a stable name in the contract's `components.errors`, beside
+    /// the transport's own, so that clients can generate their error tables from the contract.
+    public func declareError(_ name: String, _ spec: ErrorSpec) {
+        tables.withLock { $0.namedErrors.append((name, spec)) }
+    }
+
+    /// Adds a top-level `x-…` member to the contract (facts clients generate code from).
+    public func declareExtension(_ name: String, _ value: JSONValue) {
+        precondition(name.hasPrefix("x-"), "contract extensions are named x-…")
+        tables.withLock { $0.extensions.append((name, value)) }
+    }
+
     func entry(_ name: String) -> Entry? { tables.withLock { $0.methods[name] } }
 
     func notificationHandler(_ name: String) -> NotificationHandler? {
@@ -80,10 +95,11 @@ public final class MethodRegistry: Sendable {
     /// The OpenRPC 1.3 document: methods sorted by name, every member in a fixed order, so that the same
     /// registry always gives the same bytes (a test compares it with the checked-in protocol/openrpc.json).
     public func openRPCDocument(title: String, version: String, description: String) -> JSONValue {
-        let (methods, notifications) = tables.withLock { t in
-            (t.methods.values.map(\.spec).filter { !$0.hidden }, Array(t.notifications.values))
+        let (methods, notifications, errors, extensions) = tables.withLock { t in
+            (t.methods.values.map(\.spec).filter { !$0.hidden }, Array(t.notifications.values), t.namedErrors, t.extensions)
         }
         return OpenRPCDocument.make(title: title, version: version, description: description,
-                                    methods: methods, notifications: notifications)
+                                    methods: methods, notifications: notifications, namedErrors: errors,
+                                    extensions: extensions)
     }
 }

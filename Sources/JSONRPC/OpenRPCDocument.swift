@@ -6,17 +6,21 @@ import JSON
 enum OpenRPCDocument {
     static let openRPCVersion = "1.3.2"
 
-    static func make(title: String, version: String, description: String,
-                     methods: [MethodSpec], notifications: [NotificationSpec]) -> JSONValue {
+    static func make(title: String, version: String, description: String, methods: [MethodSpec],
+                     notifications: [NotificationSpec], namedErrors: [(String, ErrorSpec)] = [],
+                     extensions: [(String, JSONValue)] = []) -> JSONValue {
         var doc = JSONObject()
         doc.appendUnchecked("openrpc", .string(openRPCVersion))
         doc.appendUnchecked("info", ["title": .string(title), "version": .string(version),
                                      "description": .string(description)])
         doc.appendUnchecked("methods", .array(methods.sorted { $0.name < $1.name }.map(method)))
-        doc.appendUnchecked("components", ["errors": .object(transportErrors)])
+        var errors = transportErrors
+        for (name, spec) in namedErrors.sorted(by: { $0.1.code < $1.1.code }) { errors.appendUnchecked(name, spec.json) }
+        doc.appendUnchecked("components", ["errors": .object(errors)])
         doc.appendUnchecked("x-notifications", .array(notifications.sorted { $0.name < $1.name }.map(\.json)))
         doc.appendUnchecked("x-client-notifications",
                             .array(BuiltinMethods.clientNotifications.sorted { $0.name < $1.name }.map(\.json)))
+        for (name, value) in extensions.sorted(by: { $0.0 < $1.0 }) { doc.appendUnchecked(name, value) }
         return .object(doc)
     }
 

@@ -34,8 +34,7 @@ ERROR_CODES: Mapping[str, int] = MappingProxyType({
     "results_missing": 2012,
 })
 
-# Statuses from: FALLBACK, the contract has no x-run-statuses: all = the 'Run status' enum of its schemas,
-# terminal = FALLBACK_TERMINAL_STATUSES of generate_contract.py
+# Statuses from: x-run-statuses
 #: Every status a run can have.
 ALL_STATUSES: Tuple[str, ...] = (
     "queued",

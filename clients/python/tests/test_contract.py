@@ -58,9 +58,8 @@ def test_generated_facts_are_the_contract_s():
     assert list(_contract.NOTIFICATIONS) == [n["name"] for n in doc["x-notifications"]]
     assert list(_contract.CLIENT_NOTIFICATIONS) == [n["name"] for n in doc["x-client-notifications"]]
     assert _contract.TERMINAL_STATUSES < set(_contract.ALL_STATUSES)
-    if "x-run-statuses" in doc:
-        assert list(_contract.ALL_STATUSES) == doc["x-run-statuses"]["all"]
-        assert _contract.TERMINAL_STATUSES == set(doc["x-run-statuses"]["terminal"])
+    assert list(_contract.ALL_STATUSES) == doc["x-run-statuses"]["all"]
+    assert _contract.TERMINAL_STATUSES == set(doc["x-run-statuses"]["terminal"])
 
 
 def test_generator_takes_statuses_from_x_run_statuses_when_there(tmp_path):
@@ -85,7 +84,9 @@ def test_generator_refuses_an_unnamed_or_contradictory_error(tmp_path):
     clash["components"]["errors"]["run_not_found"] = {"code": 2099, "message": "moved"}
     bad_terminal = copy.deepcopy(doc)
     bad_terminal["x-run-statuses"] = {"all": ["queued", "completed"], "terminal": ["completed", "gone"]}
-    for i, d in enumerate([unnamed, clash, bad_terminal]):
+    no_statuses = copy.deepcopy(doc)
+    del no_statuses["x-run-statuses"]
+    for i, d in enumerate([unnamed, clash, bad_terminal, no_statuses]):
         (tmp_path / f"{i}.json").write_text(json.dumps(d))
         r = generate(tmp_path / f"out{i}", tmp_path / f"{i}.json")
         assert r.returncode == 2 and "generate_contract" in r.stderr, (i, r.stderr)

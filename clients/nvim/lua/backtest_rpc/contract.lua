@@ -26,8 +26,7 @@ return {
     run_not_finished = 2011,
     results_missing = 2012,
   },
-  -- Statuses from: FALLBACK, the contract has no x-run-statuses: all = the 'Run status' enum of its schemas,
-  -- terminal = FALLBACK_TERMINAL_STATUSES of generate_contract.py
+  -- Statuses from: x-run-statuses
   -- Every status a run can have.
   all_statuses = {
     "queued",
