@@ -33,6 +33,33 @@ final class DocsCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ran, 3, "the docs lost their commands")
     }
 
+    /// docs/bring-your-own-script.md: its blocks, in order, in one fresh directory, with `backtest-rpc` on PATH.
+    func testBringYourOwnScriptGuideWorksAsWritten() throws {
+        try Prerequisite.command("jq", package: "jq")
+        let text = try String(contentsOfFile: RunWorkspace.repoRoot + "/docs/bring-your-own-script.md", encoding: .utf8)
+        let blocks = Self.shellBlocks(text)
+        XCTAssertEqual(blocks.count, 3, "the guide's commands changed: update this test")
+        let dir = URL(fileURLWithPath: try ServerProcess.makeTemporaryDirectory(prefix: "bt-byos")).standardizedFileURL.path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/bin/backtest-rpc", withDestinationPath: try ServerProcess.binaryPath())
+        let work = dir + "/work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let env = ["PATH": dir + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        var outputs: [String] = []
+        for block in blocks {
+            let (status, output) = try Self.sh(block, in: work, environment: env)
+            XCTAssertEqual(status, 0, "`\(block)` failed:\n\(output)")
+            XCTAssertFalse(output.contains("\"error\""), "`\(block)` answered an error:\n\(output)")
+            outputs.append(output)
+        }
+        XCTAssertTrue(outputs[0].contains(#"{"status":"completed","exit_code":0}"#), outputs[0])
+        XCTAssertTrue(outputs[0].contains(work + "/.venv/bin/python"), "the venv's own interpreter ran: \(outputs[0])")
+        XCTAssertTrue(outputs[0].contains("pip"), "the venv's packages are recorded: \(outputs[0])")
+        XCTAssertTrue(outputs[1].contains("plot.html"), outputs[1])
+        XCTAssertTrue(outputs[2].contains("validation failed") && outputs[2].contains(#"profile: "none""#), outputs[2])
+    }
+
     func testReadmeRunCommandShowsACompletedRun() throws {
         try Prerequisite.command("jq", package: "jq")
         let repo = RunWorkspace.repoRoot

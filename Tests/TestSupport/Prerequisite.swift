@@ -1,5 +1,9 @@
 import Foundation
+// Only `swift test` builds see XCTest; a release `swift build` compiles this target too (it is a regular
+// target), and must not fail for it.
+#if canImport(XCTest)
 import XCTest
+#endif
 
 /// The one rule for what a test may lack. A test that needs something it cannot provide itself (a system
 /// package, root) skips with a message that names it and how to install it; it never installs it. `.ci/run`
@@ -7,8 +11,22 @@ import XCTest
 /// on a developer's machine and impossible in CI.
 public enum Prerequisite {
     /// The skip for a missing prerequisite: "needs <what>: <how to install it>".
-    public static func missing(_ what: String, install: String) -> XCTSkip {
-        XCTSkip("needs \(what): \(install)")
+    public static func missing(_ what: String, install: String) -> any Error {
+        skip("needs \(what): \(install)")
+    }
+
+    /// An XCTSkip with `message` (a plain error where XCTest is not there: never thrown by a test then).
+    static func skip(_ message: String) -> any Error {
+        #if canImport(XCTest)
+        return XCTSkip(message)
+        #else
+        return Unavailable(message: message)
+        #endif
+    }
+
+    struct Unavailable: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 
     /// Throws the skip unless `command` is on PATH; returns its path.
@@ -45,7 +63,7 @@ public enum Prerequisite {
         switch p.terminationStatus {
         case 0: return .success(path.trimmingCharacters(in: .whitespacesAndNewlines))
         case TestVenvExit.missingPrerequisite:
-            return .failure(XCTSkip(message.trimmingCharacters(in: .whitespacesAndNewlines)))
+            return .failure(skip(message.trimmingCharacters(in: .whitespacesAndNewlines)))
         default:
             return .failure(VenvFailure(message: message))
         }
