@@ -13,31 +13,36 @@ extension ParamValue {
     }
 }
 
+extension ParamValue {
+    /// A scalar read with `get`, or the mismatch naming what was `expected`.
+    static func scalar(_ value: JSONValue, _ field: String, _ expected: String,
+                       _ get: (JSONValue) -> Self?) throws(RPCError) -> Self {
+        guard let v = get(value) else { throw mismatch(value, field, expected) }
+        return v
+    }
+}
+
 extension String: ParamValue {
     public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> String {
-        guard let s = value.stringValue else { throw mismatch(value, field, "a string") }
-        return s
+        try scalar(value, field, "a string", \.stringValue)
     }
 }
 
 extension Int: ParamValue {
     public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Int {
-        guard let i = value.intValue else { throw mismatch(value, field, "an integer") }
-        return i
+        try scalar(value, field, "an integer", \.intValue)
     }
 }
 
 extension Double: ParamValue {
     public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Double {
-        guard let d = value.doubleValue else { throw mismatch(value, field, "a number") }
-        return d
+        try scalar(value, field, "a number", \.doubleValue)
     }
 }
 
 extension Bool: ParamValue {
     public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Bool {
-        guard let b = value.boolValue else { throw mismatch(value, field, "true or false") }
-        return b
+        try scalar(value, field, "true or false", \.boolValue)
     }
 }
 

@@ -208,8 +208,9 @@ enum CaptureBench {
         return String(p[..<i])
     }
 
-    static func makeTempDir() throws -> String {
-        var template = Array("/tmp/bt-capture-bench-XXXXXX".utf8CString)
+    /// A fresh directory `/tmp/<prefix>-XXXXXX`.
+    static func makeTempDir(_ prefix: String = "bt-capture-bench") throws -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw Failure(description: "mkdtemp: \(String(cString: strerror(errno)))")
         }

@@ -11,17 +11,14 @@ import Provenance
 enum CwdScanBench {
     static func run(arguments: [String]) throws {
         var files = 10_000, iterations = 50
-        var k = 0
-        while k < arguments.count {
-            switch arguments[k] {
-            case "--files": k += 1; files = max(1, Int(arguments[k]) ?? files)
-            case "--iterations": k += 1; iterations = max(1, Int(arguments[k]) ?? iterations)
-            default: break
+        try BenchOptions.parse(arguments) { option, value in
+            switch option {
+            case "--files": files = max(1, Int(try value()) ?? files)
+            case "--iterations": iterations = max(1, Int(try value()) ?? iterations)
+            default: throw CaptureBench.Failure(description: "unknown option \(option) (options: --files, --iterations)")
             }
-            k += 1
         }
-        var template = Array("/tmp/cwdscan-bench-XXXXXX".utf8CString)
-        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let root = try CaptureBench.makeTempDir("cwdscan-bench")
         defer { _ = CommandRunner.run("rm", ["-rf", root]) }
         let dirs = 100
         for i in 0..<files {

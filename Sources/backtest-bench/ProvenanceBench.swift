@@ -9,17 +9,14 @@ enum ProvenanceBench {
     static func run(arguments: [String]) throws {
         var iterations = 30
         var hashMB = 256
-        var k = 0
-        while k < arguments.count {
-            switch arguments[k] {
-            case "--iterations": k += 1; iterations = max(1, Int(arguments[k]) ?? iterations)
-            case "--hash-mb": k += 1; hashMB = max(1, Int(arguments[k]) ?? hashMB)
-            default: break
+        try BenchOptions.parse(arguments) { option, value in
+            switch option {
+            case "--iterations": iterations = max(1, Int(try value()) ?? iterations)
+            case "--hash-mb": hashMB = max(1, Int(try value()) ?? hashMB)
+            default: throw CaptureBench.Failure(description: "unknown option \(option) (options: --iterations, --hash-mb)")
             }
-            k += 1
         }
-        var template = Array("/tmp/provenance-bench-XXXXXX".utf8CString)
-        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let root = try CaptureBench.makeTempDir("provenance-bench")
         defer { _ = CommandRunner.run("rm", ["-rf", root]) }
 
         // Code capture.

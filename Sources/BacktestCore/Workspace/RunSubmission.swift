@@ -19,9 +19,10 @@ struct RunSubmission: Sendable {
     /// the process's own environment).
     let baseEnv: [String: String]
     let allocator: RunIDAllocator
-    /// The interpreters' executables, resolved once per command (in memory: the server never writes the
-    /// shared interpreters.json, which is the supervisors' record of what ran).
-    let interpreters = InterpreterCache(file: nil)
+    /// The interpreters' executables, resolved once per command, through the workspace's interpreters.json
+    /// that the supervisors keep too: asking a Python what it is (and which packages it has) costs ~100 ms,
+    /// which a server started afresh must not pay again on its first `run`.
+    let interpreters: InterpreterCache
 
     var layout: WorkspaceLayout { config.layout }
     /// Where interpreter commands are looked up: the PATH scripts inherit.
@@ -31,6 +32,7 @@ struct RunSubmission: Sendable {
         self.config = config; self.store = store; self.index = index; self.serverPID = serverPID
         baseEnv = ProcessEnvironment.current()
         allocator = RunIDAllocator(runsDir: config.layout.runsDir)
+        interpreters = InterpreterCache(file: config.layout.interpreterCache)
     }
 
     /// Creates the run, queued; the caller asks for a scheduling pass.
