@@ -13,7 +13,9 @@ from conftest import SMALL
 
 def test_run_streams_statuses_lines_and_results(client):
     handle = client.run("scripts/strategy_analyzer.py", SMALL, tags=["client-test"])
-    assert handle.run_id and handle.status == "queued" and handle.output_dir
+    # `run` answers "queued"; the handle's status is live, so on a busy machine it may have moved on already.
+    assert handle.run_id and handle.output_dir
+    assert handle.status in ("queued", "running", "validating", "completed"), handle.status
     statuses, lines, progress = [], [], []
     for ev in handle.events(timeout=60):
         if isinstance(ev, StatusEvent):
