@@ -18,16 +18,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         """#
 
     override func setUpWithError() throws { ws = try RunWorkspace(config: try JSONParser.parse(Self.looseConfig)) }
-    /// A supervisor still completes its run's metadata after the final status; removing the workspace
-    /// under it would leave a half-recreated run folder behind in /tmp. Wait for every supervisor to exit.
-    override func tearDown() {
-        guard let ws else { return }
-        for id in ws.runIDs() {
-            guard let pid = ws.record(id)?["supervisor_pid"].intValue, pid > 0 else { continue }
-            _ = eventually(within: 10) { !processAlive(Int32(pid)) }
-        }
-        ws.remove()
-    }
+    override func tearDown() { ws?.removeAfterSupervisors() }
 
     // MARK: - Metadata
 
@@ -57,7 +48,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
 
         // Written at the start: everything but the end members.
         var start: JSONValue = .null
-        XCTAssertTrue(eventually { start = self.metadata(id) ?? .null; return start["code"]["files"].arrayValue != nil },
+        XCTAssertTrue(eventually { start = self.ws.metadata(id) ?? .null; return start["code"]["files"].arrayValue != nil },
                       "metadata/backtest_metadata.json is not written while the run is going")
         XCTAssertEqual(start["backtest_id"], .string(id))
         XCTAssertTrue(start["completed_at"].isNull, "the end members appear only at the end: \(start)")
@@ -67,10 +58,10 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let end = try waitForEnd(s, id)
         XCTAssertEqual(end["params"]["status"], "completed", "\(end)")
         XCTAssertTrue(s.logTexts(id).contains("go"), "the script did not see the go file: \(s.logTexts(id))")
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id)
         let record = try XCTUnwrap(ws.record(id))
 
-        let python = try sh(["python3", "-c", "import sys; print(sys.executable); print(sys.version.split()[0])"],
+        let python = try runChecked(["python3", "-c", "import sys; print(sys.executable); print(sys.version.split()[0])"],
                             cwd: ws.root).split(separator: "\n").map(String.init)
         XCTAssertEqual(meta["backtest_id"], .string(id))
         XCTAssertNotNil(meta["timestamp"].stringValue?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression),
@@ -126,19 +117,19 @@ final class ProvenanceEndToEndTests: XCTestCase {
         try writeMultiFileStrategy(in: "strat")
         try ws.write(".gitignore", "__pycache__/\n")
         let git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-        _ = try sh(git + ["init", "-q", "-b", "main"], cwd: ws.root)
-        _ = try sh(git + ["add", "-A"], cwd: ws.root)
-        _ = try sh(git + ["commit", "-q", "-m", "init"], cwd: ws.root)
-        let commit = try sh(["git", "rev-parse", "HEAD"], cwd: ws.root).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try runChecked(git + ["init", "-q", "-b", "main"], cwd: ws.root)
+        _ = try runChecked(git + ["add", "-A"], cwd: ws.root)
+        _ = try runChecked(git + ["commit", "-q", "-m", "init"], cwd: ws.root)
+        let commit = try runChecked(["git", "rev-parse", "HEAD"], cwd: ws.root).trimmingCharacters(in: .whitespacesAndNewlines)
         try ws.write("strat/utils/maths.py", "def double(x):\n    return 2 * x  # changed\n")
         try ws.write("notes.txt", "untracked\n")
-        let expectedDiff = try sh(["git", "diff", "HEAD"], cwd: ws.root)
+        let expectedDiff = try runChecked(["git", "diff", "HEAD"], cwd: ws.root)
         XCTAssertTrue(expectedDiff.contains("# changed"))
 
         let s = try ws.server()
         let dirty = try s.startRun("strat/main.py")
         XCTAssertEqual(try waitForEnd(s, dirty)["params"]["status"], "completed")
-        let meta = try waitForCompleteMetadata(dirty)
+        let meta = ws.waitForCompleteMetadata(dirty)
         let g = meta["git"]
         XCTAssertEqual(g["commit"], .string(commit))
         XCTAssertEqual(g["branch"], "main")
@@ -151,11 +142,11 @@ final class ProvenanceEndToEndTests: XCTestCase {
         XCTAssertEqual(ws.read(dirty, "code/utils/maths.py"), "def double(x):\n    return 2 * x  # changed\n")
 
         // Everything committed: clean, and no diff saved.
-        _ = try sh(git + ["add", "-A"], cwd: ws.root)
-        _ = try sh(git + ["commit", "-q", "-m", "more"], cwd: ws.root)
+        _ = try runChecked(git + ["add", "-A"], cwd: ws.root)
+        _ = try runChecked(git + ["commit", "-q", "-m", "more"], cwd: ws.root)
         let clean = try s.startRun("strat/main.py")
         XCTAssertEqual(try waitForEnd(s, clean)["params"]["status"], "completed")
-        let cleanGit = try waitForCompleteMetadata(clean)["git"]
+        let cleanGit = ws.waitForCompleteMetadata(clean)["git"]
         XCTAssertEqual(cleanGit["dirty"], false, "a committed tree with the runs folder in it is clean: \(cleanGit)")
         XCTAssertTrue(cleanGit["diff_file"].isNull)
         XCTAssertFalse(ws.fileExists(clean, "code/git.diff"))
@@ -199,7 +190,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let id = try s.startRun("strat/main.py")
         XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
         XCTAssertEqual(ws.read(id, "results/answer.txt"), "42\n")
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id)
         let expected = ["main.py", "utils/__init__.py", "utils/helpers.py", "utils/maths.py"]
         XCTAssertEqual(meta["code"]["mode"], "imports")
         XCTAssertEqual(meta["code"]["entry"], "main.py")
@@ -228,7 +219,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let s = try ws.server()
         let id = try s.startRun("strat/main.py")
         XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed", "a listed file that is missing does not fail the run")
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id)
         let expected = ["conf/p.json", "main.py", "utils/__init__.py", "utils/helpers.py", "utils/maths.py"]
         XCTAssertEqual(meta["code"]["mode"], "manifest")
         XCTAssertEqual(Set(meta["code"]["files"].arrayValue ?? []), Set(expected.map { fileEntry(ws.root + "/strat", $0) }))
@@ -248,7 +239,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let s = try ws.server()
         let id = try s.startRun("noop.py", extra: ["inputs": ["data/prices.csv", "data/set"]])
         XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id)
         XCTAssertEqual(meta["inputs"], [fileEntry(ws.root, "data/prices.csv"), fileEntry(ws.root, "data/set/a/z.txt"),
                                         fileEntry(ws.root, "data/set/b.txt")])
 
@@ -256,7 +247,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         try ws.write("data/prices.csv", "date,close\n2024-01-02,101\n")
         let other = try s.startRun("noop.py", extra: ["inputs": ["data/prices.csv"]])
         XCTAssertEqual(try waitForEnd(s, other)["params"]["status"], "completed")
-        let meta2 = try waitForCompleteMetadata(other)
+        let meta2 = ws.waitForCompleteMetadata(other)
         XCTAssertEqual(meta2["inputs"], [fileEntry(ws.root, "data/prices.csv")])
         XCTAssertNotEqual(meta2["inputs"][0]["sha256"], meta["inputs"][0]["sha256"])
         XCTAssertEqual(meta2["code"], meta["code"])
@@ -360,13 +351,13 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let id = try s.startRun("outputs.py", params: ["capital": 1000000, "label": "<script>alert(1)</script>"],
                                 extra: ["profile": "backtest", "note": "<i>a & b</i>"])
         XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
-        _ = try waitForCompleteMetadata(id)
+        _ = ws.waitForCompleteMetadata(id)
         let r = try s.result("report", ["run_id": .string(id)])
         let path = ws.runDir(id) + "/results/reports/report.html"
         XCTAssertEqual(r["run_id"], .string(id))
         XCTAssertEqual(r["path"], .string(path))
         let html = try String(contentsOfFile: path, encoding: .utf8)
-        let check = try JSONParser.parse(try sh(["python3", ws.root + "/check_html.py", path], cwd: ws.root))
+        let check = try JSONParser.parse(try runChecked(["python3", ws.root + "/check_html.py", path], cwd: ws.root))
         XCTAssertEqual(check["errors"], [], "tags closed out of order")
         XCTAssertEqual(check["unclosed"], [], "unclosed elements")
         XCTAssertEqual(check["svgs"], [1, 1], "two charts (equity, drawdown), one path each")
@@ -387,7 +378,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         // The report is listed with the results, but is not one of the run's result files.
         let listed = try s.result("results", ["run_id": .string(id)])["files"].arrayValue?.compactMap { $0["path"].stringValue }
         XCTAssertTrue(listed?.contains("reports/report.html") == true, "\(listed ?? [])")
-        XCTAssertFalse(metadata(id)?["result_files"].arrayValue?.contains { $0["path"] == "reports/report.html" } ?? true)
+        XCTAssertFalse(ws.metadata(id)?["result_files"].arrayValue?.contains { $0["path"] == "reports/report.html" } ?? true)
 
         // A run without pnl.csv has nothing to chart.
         try ws.write("noop.py", "print('nothing')\n")
@@ -409,7 +400,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let original = try s.startRun("strat/main.py", params: ["seed": 3],
                                       extra: ["env": ["API_KEY": "s3cret"], "inputs": ["data/in.csv"], "args": ["--fast"]])
         XCTAssertEqual(try waitForEnd(s, original)["params"]["status"], "completed")
-        _ = try waitForCompleteMetadata(original)
+        _ = ws.waitForCompleteMetadata(original)
         // Today's tree changes: a rerun must use the captured code, or its answer would be 63.
         try ws.write("strat/utils/maths.py", "def double(x):\n    return 3 * x\n")
 
@@ -437,10 +428,10 @@ final class ProvenanceEndToEndTests: XCTestCase {
         XCTAssertEqual(record["params"], ["seed": 3])
         XCTAssertEqual(record["args"], ["--fast"])
         XCTAssertEqual(record["rerun_of"], .string(original))
-        let meta = try waitForCompleteMetadata(rerun)
+        let meta = ws.waitForCompleteMetadata(rerun)
         XCTAssertEqual(meta["rerun_of"], .string(original))
         XCTAssertTrue(meta["git"].isNull)
-        XCTAssertEqual(meta["code"]["files"], metadata(original)?["code"]["files"])
+        XCTAssertEqual(meta["code"]["files"], ws.metadata(original)?["code"]["files"])
         XCTAssertEqual(meta["inputs"], [fileEntry(ws.root, "data/in.csv")])
         XCTAssertEqual(meta["env_added"]["API_KEY"], "***")
     }
@@ -459,7 +450,7 @@ final class ProvenanceEndToEndTests: XCTestCase {
         let s = try ws.server()
         let original = try s.startRun("clock.py")
         XCTAssertEqual(try waitForEnd(s, original)["params"]["status"], "completed")
-        _ = try waitForCompleteMetadata(original)
+        _ = ws.waitForCompleteMetadata(original)
         let rerun = try XCTUnwrap(try s.result("rerun", ["run_id": .string(original)])["run_id"].stringValue)
         XCTAssertEqual(try waitForEnd(s, rerun)["params"]["status"], "completed")
         for id in [original, rerun] {
@@ -489,34 +480,11 @@ final class ProvenanceEndToEndTests: XCTestCase {
 
     // MARK: - Helpers
 
-    @discardableResult
-    private func waitForEnd(_ s: ServerProcess, _ id: String, timeout: Double = 30) throws -> JSONValue {
-        try s.waitForNotification("run/status", timeout: timeout) {
-            $0["params"]["run_id"] == .string(id)
-                && ["completed", "failed", "cancelled"].contains($0["params"]["status"].stringValue ?? "")
-        }
-    }
-
-    private func metadata(_ id: String) -> JSONValue? {
-        ws.read(id, "metadata/backtest_metadata.json").flatMap { try? JSONParser.parse($0) }
-    }
-
-    /// The metadata is completed after the final status (the supervisor's afterEnd): wait for it on disk.
-    private func waitForCompleteMetadata(_ id: String) throws -> JSONValue {
-        var meta: JSONValue = .null
-        let done = eventually(within: 10) {
-            meta = self.metadata(id) ?? .null
-            return meta["completed_at"].stringValue != nil && meta["result_files"].arrayValue != nil
-        }
-        if !done { XCTFail("metadata of \(id) never completed: \(meta)") }
-        return meta
-    }
-
     /// `{path, size, sha256}` of a file, computed here (sha256sum), as the metadata lists it.
     private func fileEntry(_ dir: String, _ relative: String) -> JSONValue {
         let path = dir + "/" + relative
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-        let sum = (try? sh(["sha256sum", path], cwd: dir))?.split(separator: " ").first.map(String.init) ?? "?"
+        let sum = (try?runChecked(["sha256sum", path], cwd: dir))?.split(separator: " ").first.map(String.init) ?? "?"
         return ["path": .string(relative), "size": .int(Int64(size)), "sha256": .string(sum)]
     }
 
@@ -528,23 +496,4 @@ final class ProvenanceEndToEndTests: XCTestCase {
             .sorted()
     }
 
-    /// Runs a command to the end and returns its stdout; a non-zero exit throws with its stderr.
-    private func sh(_ argv: [String], cwd: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw ServerProcess.Failure(description: "\(argv.joined(separator: " ")) exited \(p.terminationStatus): "
-                                        + String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

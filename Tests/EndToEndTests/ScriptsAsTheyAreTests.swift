@@ -10,14 +10,7 @@ final class ScriptsAsTheyAreTests: XCTestCase {
     var ws: RunWorkspace!
 
     override func setUpWithError() throws { ws = try RunWorkspace() }
-    override func tearDown() {
-        guard let ws else { return }
-        for id in ws.runIDs() {
-            guard let pid = ws.record(id)?["supervisor_pid"].intValue, pid > 0 else { continue }
-            _ = eventually(within: 10) { !processAlive(Int32(pid)) }
-        }
-        ws.remove()
-    }
+    override func tearDown() { ws?.removeAfterSupervisors() }
 
     /// A real argparse script: strict `parse_args`, knows `--x` and nothing else; writes its argv (after the
     /// script) as JSON into $BACKTEST_OUTPUT_DIR/argv.json.
@@ -194,11 +187,4 @@ final class ScriptsAsTheyAreTests: XCTestCase {
 
     // MARK: - Helpers
 
-    @discardableResult
-    private func waitForEnd(_ s: ServerProcess, _ id: String, timeout: Double = 30) throws -> JSONValue {
-        try s.waitForNotification("run/status", timeout: timeout) {
-            $0["params"]["run_id"] == .string(id)
-                && ["completed", "failed", "cancelled"].contains($0["params"]["status"].stringValue ?? "")
-        }
-    }
 }

@@ -11,16 +11,7 @@ final class ValidationEndToEndTests: XCTestCase {
     var ws: RunWorkspace!
 
     override func setUpWithError() throws { ws = try RunWorkspace() }
-    /// A supervisor still completes its run's metadata after the final status; removing the workspace
-    /// under it would leave a half-recreated run folder behind in /tmp. Wait for every supervisor to exit.
-    override func tearDown() {
-        guard let ws else { return }
-        for id in ws.runIDs() {
-            guard let pid = ws.record(id)?["supervisor_pid"].intValue, pid > 0 else { continue }
-            _ = eventually(within: 10) { !processAlive(Int32(pid)) }
-        }
-        ws.remove()
-    }
+    override func tearDown() { ws?.removeAfterSupervisors() }
 
     /// A script that writes make_outputs.py's files (400 trades over 60 days, the generator's defaults
     /// otherwise) with the defect named by `--defect`, as the run itself, and prints one line so that
@@ -500,12 +491,4 @@ final class ValidationEndToEndTests: XCTestCase {
 
     // MARK: - Helpers
 
-    /// Waits for the run's final status, whichever it is.
-    @discardableResult
-    private func waitForEnd(_ s: ServerProcess, _ id: String, timeout: Double = 30) throws -> JSONValue {
-        try s.waitForNotification("run/status", timeout: timeout) {
-            $0["params"]["run_id"] == .string(id)
-                && ["completed", "failed", "cancelled"].contains($0["params"]["status"].stringValue ?? "")
-        }
-    }
 }

@@ -34,13 +34,7 @@ final class VenvEndToEndTests: XCTestCase {
     }
 
     override func tearDown() {
-        if let ws {
-            for id in ws.runIDs() {
-                guard let pid = ws.record(id)?["supervisor_pid"].intValue, pid > 0 else { continue }
-                _ = eventually(within: 10) { !processAlive(Int32(pid)) }
-            }
-            ws.remove()
-        }
+        ws?.removeAfterSupervisors()
         if let tmp { try? FileManager.default.removeItem(atPath: tmp) }
     }
 
@@ -57,13 +51,13 @@ final class VenvEndToEndTests: XCTestCase {
         try ws.write("who.py", Self.whoAmI)
         let s = try ws.server()
         let id = try s.startRun("who.py", extra: ["inputs": ["data/prices.csv"]])
-        XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
+        XCTAssertEqual(try waitForEnd(s, id, timeout: 60)["params"]["status"], "completed")
         let who = try JSONParser.parse(try XCTUnwrap(ws.read(id, "results/who.json")))
         XCTAssertEqual(who["prefix"], .string(venv), "the base interpreter ran, not the venv: \(who)")
         XCTAssertEqual(who["executable"], .string(venv + "/bin/python"))
 
         // Point 5 and 6: what ran, its packages, and the published keys.
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id, within: 15)
         XCTAssertEqual(meta["interpreter"]["path"], .string(venv + "/bin/python"))
         XCTAssertEqual(meta["python_version"], who["version"])
         XCTAssertEqual(meta["packages"]["pip"], .string(try pipVersion(venv)), "packages: \(meta["packages"])")
@@ -86,11 +80,11 @@ final class VenvEndToEndTests: XCTestCase {
         let s = try ServerProcess(arguments: ["--workspace", ws.root], environment: ["PATH": path, "VIRTUAL_ENV": venv],
                                   workingDirectory: ws.root)
         let id = try s.startRun("who.py")
-        XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed")
+        XCTAssertEqual(try waitForEnd(s, id, timeout: 60)["params"]["status"], "completed")
         let who = try JSONParser.parse(try XCTUnwrap(ws.read(id, "results/who.json")))
         XCTAssertEqual(who["prefix"], .string(venv), "\(who)")
         XCTAssertEqual(who["executable"], .string(venv + "/bin/python3"))
-        let meta = try waitForCompleteMetadata(id)
+        let meta = ws.waitForCompleteMetadata(id, within: 15)
         XCTAssertEqual(meta["interpreter"]["path"], .string(venv + "/bin/python3"))
         XCTAssertEqual(meta["data_bundle_info"], .null, "no inputs: null")
     }
@@ -124,14 +118,14 @@ final class VenvEndToEndTests: XCTestCase {
         try ws.write("who.py", Self.whoAmI)
         let s = try ws.server()
         let first = try s.startRun("who.py")
-        XCTAssertEqual(try waitForEnd(s, first)["params"]["status"], "completed")
-        XCTAssertEqual(try waitForCompleteMetadata(first)["packages"]["pip"], .string(pip))
+        XCTAssertEqual(try waitForEnd(s, first, timeout: 60)["params"]["status"], "completed")
+        XCTAssertEqual(ws.waitForCompleteMetadata(first, within: 15)["packages"]["pip"], .string(pip))
 
         // A real package change in the venv: pip removes itself. The next run must see it.
-        _ = try sh([venv + "/bin/python", "-m", "pip", "uninstall", "-y", "-q", "pip"], cwd: tmp)
+        _ = try runChecked([venv + "/bin/python", "-m", "pip", "uninstall", "-y", "-q", "pip"], cwd: tmp)
         let second = try s.startRun("who.py")
-        XCTAssertEqual(try waitForEnd(s, second)["params"]["status"], "completed")
-        let meta2 = try waitForCompleteMetadata(second)
+        XCTAssertEqual(try waitForEnd(s, second, timeout: 60)["params"]["status"], "completed")
+        let meta2 = ws.waitForCompleteMetadata(second, within: 15)
         XCTAssertEqual(meta2["packages"]["pip"], .null, "the cached packages outlived a change: \(meta2["packages"])")
         XCTAssertNotNil(meta2["packages"].objectValue)
 
@@ -158,13 +152,13 @@ final class VenvEndToEndTests: XCTestCase {
         let activated = venv + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let s1 = try ServerProcess(arguments: ["--workspace", ws.root], environment: ["PATH": activated], workingDirectory: ws.root)
         let original = try s1.startRun("who.py")
-        XCTAssertEqual(try waitForEnd(s1, original)["params"]["status"], "completed")
-        _ = try waitForCompleteMetadata(original)
+        XCTAssertEqual(try waitForEnd(s1, original, timeout: 60)["params"]["status"], "completed")
+        _ = ws.waitForCompleteMetadata(original, within: 15)
 
         // Another client, whose PATH has no venv: the rerun still runs the original's interpreter.
         let s2 = try ws.server()
         let rerun = try XCTUnwrap(try s2.result("rerun", ["run_id": .string(original)])["run_id"].stringValue)
-        XCTAssertEqual(try waitForEnd(s2, rerun)["params"]["status"], "completed")
+        XCTAssertEqual(try waitForEnd(s2, rerun, timeout: 60)["params"]["status"], "completed")
         let who = try JSONParser.parse(try XCTUnwrap(ws.read(rerun, "results/who.json")))
         XCTAssertEqual(who["prefix"], .string(venv), "the rerun ran another Python: \(who)")
         XCTAssertEqual(try s2.result("status", ["run_id": .string(rerun)])["pinned_interpreter"], .string(venv + "/bin/python3"))
@@ -198,10 +192,10 @@ final class VenvEndToEndTests: XCTestCase {
             """)
         let s = try ws.server()
         let original = try s.startRun("clock.py")
-        XCTAssertEqual(try waitForEnd(s, original)["params"]["status"], "completed")
-        _ = try waitForCompleteMetadata(original)
+        XCTAssertEqual(try waitForEnd(s, original, timeout: 60)["params"]["status"], "completed")
+        _ = ws.waitForCompleteMetadata(original, within: 15)
         let rerun = try XCTUnwrap(try s.result("rerun", ["run_id": .string(original)])["run_id"].stringValue)
-        XCTAssertEqual(try waitForEnd(s, rerun)["params"]["status"], "completed")
+        XCTAssertEqual(try waitForEnd(s, rerun, timeout: 60)["params"]["status"], "completed")
         XCTAssertTrue(eventually { !(self.ws.record(rerun)?["reproduction"].isNull ?? true) })
         let rep = ws.record(rerun)?["reproduction"] ?? .null
         // other.json is not covered by a rule: it alone makes the verdict false.
@@ -223,7 +217,7 @@ final class VenvEndToEndTests: XCTestCase {
         config["reproduction"] = ["ignore_files": ["clock.txt", "*.json"]]
         try ws.write("backtest-rpc.json", JSONWriter.string(.object(config)))
         let again = try XCTUnwrap(try s.result("rerun", ["run_id": .string(original)])["run_id"].stringValue)
-        XCTAssertEqual(try waitForEnd(s, again)["params"]["status"], "completed")
+        XCTAssertEqual(try waitForEnd(s, again, timeout: 60)["params"]["status"], "completed")
         XCTAssertTrue(eventually { self.ws.record(again)?["reproduction"]["rerun"] == .string(again) })
         XCTAssertEqual(ws.record(again)?["reproduction"]["identical"], true, "\(ws.record(again)?["reproduction"] ?? .null)")
 
@@ -244,7 +238,7 @@ final class VenvEndToEndTests: XCTestCase {
         }
         let dir = tmp + "/" + name
         do {
-            _ = try sh(["python3", "-m", "venv"] + (withPip ? [] : ["--without-pip"]) + [dir], cwd: tmp)
+            _ = try runChecked(["python3", "-m", "venv"] + (withPip ? [] : ["--without-pip"]) + [dir], cwd: tmp)
         } catch {
             throw Prerequisite.missing("python3's venv module (\(error))", install: "apt-get install python3-venv (Debian)")
         }
@@ -252,44 +246,8 @@ final class VenvEndToEndTests: XCTestCase {
     }
 
     private func pipVersion(_ venv: String) throws -> String {
-        try sh([venv + "/bin/python", "-c", "import importlib.metadata as m; print(m.version('pip'))"], cwd: tmp)
+        try runChecked([venv + "/bin/python", "-c", "import importlib.metadata as m; print(m.version('pip'))"], cwd: tmp)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @discardableResult
-    private func waitForEnd(_ s: ServerProcess, _ id: String, timeout: Double = 60) throws -> JSONValue {
-        try s.waitForNotification("run/status", timeout: timeout) {
-            $0["params"]["run_id"] == .string(id)
-                && ["completed", "failed", "cancelled"].contains($0["params"]["status"].stringValue ?? "")
-        }
-    }
-
-    private func waitForCompleteMetadata(_ id: String) throws -> JSONValue {
-        var meta: JSONValue = .null
-        let done = eventually(within: 15) {
-            meta = self.ws.read(id, "metadata/backtest_metadata.json").flatMap { try? JSONParser.parse($0) } ?? .null
-            return meta["completed_at"].stringValue != nil && meta["result_files"].arrayValue != nil
-        }
-        if !done { XCTFail("metadata of \(id) never completed: \(meta)") }
-        return meta
-    }
-
-    private func sh(_ argv: [String], cwd: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw ServerProcess.Failure(description: "\(argv.joined(separator: " ")) exited \(p.terminationStatus): "
-                                        + String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

@@ -121,3 +121,63 @@ extension ServerProcess {
             .flatMap { $0["params"]["lines"].arrayValue ?? [] }.compactMap { $0["text"].stringValue }
     }
 }
+
+extension RunWorkspace {
+    /// A run's metadata document as it is on disk now.
+    func metadata(_ id: String) -> JSONValue? {
+        read(id, "metadata/backtest_metadata.json").flatMap { try? JSONParser.parse($0) }
+    }
+
+    /// The metadata is completed after the final status (the supervisor's afterEnd): wait for it on disk.
+    func waitForCompleteMetadata(_ id: String, within seconds: Double = 10,
+                                 file: StaticString = #filePath, line: UInt = #line) -> JSONValue {
+        var meta: JSONValue = .null
+        let done = eventually(within: seconds) {
+            meta = metadata(id) ?? .null
+            return meta["completed_at"].stringValue != nil && meta["result_files"].arrayValue != nil
+        }
+        if !done { XCTFail("metadata of \(id) never completed: \(meta)", file: file, line: line) }
+        return meta
+    }
+
+    /// A supervisor still completes its run's metadata after the final status; removing the workspace
+    /// under it would leave a half-recreated run folder behind in /tmp. Waits for every supervisor to exit,
+    /// then removes the workspace.
+    func removeAfterSupervisors() {
+        for id in runIDs() {
+            guard let pid = record(id)?["supervisor_pid"].intValue, pid > 0 else { continue }
+            _ = eventually(within: 10) { !processAlive(Int32(pid)) }
+        }
+        remove()
+    }
+}
+
+/// Waits for a run's final status, whichever it is.
+@discardableResult
+func waitForEnd(_ s: ServerProcess, _ id: String, timeout: Double = 30) throws -> JSONValue {
+    try s.waitForNotification("run/status", timeout: timeout) {
+        $0["params"]["run_id"] == .string(id)
+            && ["completed", "failed", "cancelled"].contains($0["params"]["status"].stringValue ?? "")
+    }
+}
+
+/// Runs a command (looked up on PATH) to the end and returns its stdout; a non-zero exit throws with its
+/// stderr.
+func runChecked(_ argv: [String], cwd: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = argv
+    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw ServerProcess.Failure(description: "\(argv.joined(separator: " ")) exited \(p.terminationStatus): "
+                                    + String(decoding: errData, as: UTF8.self))
+    }
+    return String(decoding: data, as: UTF8.self)
+}
