@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(name: "backtest-rpc", dependencies: ["BacktestServer", "BacktestCore"]),
         .executableTarget(name: "backtest-bench", dependencies: ["JSON", "JSONRPC", "Base", "BacktestCore", "Validation", "Provenance", "CSystem"]),
         // What every test target shares: where the repo's own fixtures are, and the one rule for skips.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Base", "Provenance"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Base", "JSON", "TestSupport"]),

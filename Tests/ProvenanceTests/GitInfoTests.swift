@@ -1,13 +1,14 @@
+import TestSupport
 import XCTest
 
 @testable import Provenance
 
 final class GitInfoTests: XCTestCase {
     private func makeRepo() -> String {
-        let repo = TestSupport.makeTempDir(self, "gitrepo")
-        TestSupport.write("print('v1')\n", to: repo + "/strategies/s.py")
-        TestSupport.write("x\n", to: repo + "/README")
-        TestSupport.sh("git init -q -b main . && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m init", in: repo)
+        let repo = TestFiles.makeTempDir(self, "gitrepo")
+        TestFiles.write("print('v1')\n", to: repo + "/strategies/s.py")
+        TestFiles.write("x\n", to: repo + "/README")
+        TestFiles.sh("git init -q -b main . && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m init", in: repo)
         return repo
     }
 
@@ -15,7 +16,7 @@ final class GitInfoTests: XCTestCase {
         let repo = makeRepo()
         let info = try XCTUnwrap(GitInfo.collect(directory: repo + "/strategies"))
         XCTAssertEqual(info.branch, "main")
-        XCTAssertEqual(info.commit, TestSupport.sh("git rev-parse HEAD", in: repo).trimmingNewlines())
+        XCTAssertEqual(info.commit, TestFiles.sh("git rev-parse HEAD", in: repo).trimmingNewlines())
         XCTAssertEqual(info.commit?.count, 40)
         XCTAssertFalse(info.dirty)
         XCTAssertNil(info.diff)
@@ -25,24 +26,24 @@ final class GitInfoTests: XCTestCase {
 
     func testDirtyCheckoutHasDiffAndSavesIt() throws {
         let repo = makeRepo()
-        TestSupport.write("print('v2 uncommitted')\n", to: repo + "/strategies/s.py")
-        TestSupport.write("new\n", to: repo + "/strategies/untracked.py")
+        TestFiles.write("print('v2 uncommitted')\n", to: repo + "/strategies/s.py")
+        TestFiles.write("new\n", to: repo + "/strategies/untracked.py")
         let info = try XCTUnwrap(GitInfo.collect(directory: repo + "/strategies"))
         XCTAssertTrue(info.dirty)
         let diff = try XCTUnwrap(info.diff)
         XCTAssertTrue(diff.contains("-print('v1')"), diff)
         XCTAssertTrue(diff.contains("+print('v2 uncommitted')"), diff)
         XCTAssertEqual(info.untracked, ["strategies/untracked.py"])
-        let codeDir = TestSupport.makeTempDir(self) + "/code"
+        let codeDir = TestFiles.makeTempDir(self) + "/code"
         let saved = try XCTUnwrap(try info.saveDiff(codeDir: codeDir))
         XCTAssertEqual(saved, codeDir + "/git.diff")
-        XCTAssertEqual(TestSupport.read(saved), diff)
+        XCTAssertEqual(TestFiles.read(saved), diff)
         XCTAssertEqual(info.json()["diff_file"], .string("code/git.diff"))
     }
 
     func testOnlyUntrackedIsDirtyWithEmptyDiff() throws {
         let repo = makeRepo()
-        TestSupport.write("new\n", to: repo + "/extra.py")
+        TestFiles.write("new\n", to: repo + "/extra.py")
         let info = try XCTUnwrap(GitInfo.collect(directory: repo))
         XCTAssertTrue(info.dirty)
         XCTAssertEqual(info.diff, "")
@@ -51,11 +52,11 @@ final class GitInfoTests: XCTestCase {
 
     func testRunsFolderIsExcluded() throws {
         let repo = makeRepo()
-        TestSupport.write("out\n", to: repo + "/backtests/r1/results/trades.csv")
+        TestFiles.write("out\n", to: repo + "/backtests/r1/results/trades.csv")
         XCTAssertEqual(GitInfo.collect(directory: repo)?.untracked, ["backtests/"])
         let info = try XCTUnwrap(GitInfo.collect(directory: repo + "/strategies", excluding: [repo + "/backtests"]))
         XCTAssertFalse(info.dirty, "\(info)")
-        TestSupport.write("print('v3')\n", to: repo + "/strategies/s.py")
+        TestFiles.write("print('v3')\n", to: repo + "/strategies/s.py")
         let dirty = try XCTUnwrap(GitInfo.collect(directory: repo + "/strategies", excluding: [repo + "/backtests"]))
         XCTAssertTrue(dirty.dirty)
         XCTAssertEqual(dirty.untracked, [])
@@ -64,13 +65,13 @@ final class GitInfoTests: XCTestCase {
 
     func testDetachedHeadHasNoBranch() throws {
         let repo = makeRepo()
-        TestSupport.sh("git checkout -q --detach HEAD", in: repo)
+        TestFiles.sh("git checkout -q --detach HEAD", in: repo)
         let info = try XCTUnwrap(GitInfo.collect(directory: repo))
         XCTAssertNil(info.branch)
         XCTAssertNotNil(info.commit)
     }
 
     func testNotARepository() {
-        XCTAssertNil(GitInfo.collect(directory: TestSupport.makeTempDir(self)))
+        XCTAssertNil(GitInfo.collect(directory: TestFiles.makeTempDir(self)))
     }
 }

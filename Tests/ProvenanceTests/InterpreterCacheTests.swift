@@ -1,11 +1,12 @@
 import Base
+import TestSupport
 import XCTest
 
 @testable import Provenance
 
 final class InterpreterCacheTests: XCTestCase {
     func testRealPython() throws {
-        let expected = TestSupport.sh("python3 -c 'import sys; print(sys.version.split()[0])'").trimmingNewlines()
+        let expected = TestFiles.sh("python3 -c 'import sys; print(sys.version.split()[0])'").trimmingNewlines()
         let cache = InterpreterCache(file: nil)
         let info = try XCTUnwrap(cache.info(for: "python3"))
         XCTAssertEqual(info.version, expected)
@@ -15,11 +16,11 @@ final class InterpreterCacheTests: XCTestCase {
     }
 
     func testAskedOncePersistedAndReused() throws {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         let counter = dir + "/calls"
         // A fake interpreter that counts how often it is asked.
-        TestSupport.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\"}'\n", to: dir + "/bin/python-fake")
-        TestSupport.sh("chmod +x '\(dir)/bin/python-fake'")
+        TestFiles.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\"}'\n", to: dir + "/bin/python-fake")
+        TestFiles.sh("chmod +x '\(dir)/bin/python-fake'")
         let store = dir + "/state/interpreters.json"
         let first = InterpreterCache(file: store)
         let info = try XCTUnwrap(first.info(for: dir + "/bin/python-fake"))
@@ -28,29 +29,29 @@ final class InterpreterCacheTests: XCTestCase {
         // Another process (a new cache on the same file) reuses the answer.
         let second = InterpreterCache(file: store)
         XCTAssertEqual(second.info(for: dir + "/bin/python-fake"), info)
-        XCTAssertEqual(TestSupport.read(counter), "x\n")
+        XCTAssertEqual(TestFiles.read(counter), "x\n")
         // Replacing the interpreter changes its mtime, so it is asked again.
-        TestSupport.sh("sleep 0.01; touch '\(dir)/bin/python-fake'")
+        TestFiles.sh("sleep 0.01; touch '\(dir)/bin/python-fake'")
         XCTAssertNotNil(second.info(for: dir + "/bin/python-fake"))
-        XCTAssertEqual(TestSupport.read(counter), "x\nx\n")
+        XCTAssertEqual(TestFiles.read(counter), "x\nx\n")
     }
 
     /// The packages are asked with the interpreter, and asked again once its site-packages change.
     func testPackagesAreCachedUntilSitePackagesChange() throws {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         let counter = dir + "/calls"
-        TestSupport.sh("mkdir -p '\(dir)/site'")
-        TestSupport.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\", "
+        TestFiles.sh("mkdir -p '\(dir)/site'")
+        TestFiles.write("#!/bin/sh\necho x >> '\(counter)'\necho '{\"executable\": \"/opt/fake/bin/python3.99\", \"version\": \"3.99.1\", "
                           + "\"dirs\": [\"\(dir)/site\"], \"packages\": {\"numpy\": \"1.26.4\"}}'\n", to: dir + "/bin/python-fake")
-        TestSupport.sh("chmod +x '\(dir)/bin/python-fake'")
+        TestFiles.sh("chmod +x '\(dir)/bin/python-fake'")
         let cache = InterpreterCache(file: dir + "/state/interpreters.json")
         XCTAssertEqual(cache.info(for: dir + "/bin/python-fake")?.packages, ["numpy": "1.26.4"])
         XCTAssertEqual(InterpreterCache(file: dir + "/state/interpreters.json").info(for: dir + "/bin/python-fake")?.packages,
                        ["numpy": "1.26.4"])
-        XCTAssertEqual(TestSupport.read(counter), "x\n")
-        TestSupport.sh("sleep 0.01; mkdir '\(dir)/site/pandas-2.2.0.dist-info'")
+        XCTAssertEqual(TestFiles.read(counter), "x\n")
+        TestFiles.sh("sleep 0.01; mkdir '\(dir)/site/pandas-2.2.0.dist-info'")
         XCTAssertNotNil(cache.info(for: dir + "/bin/python-fake"))
-        XCTAssertEqual(TestSupport.read(counter), "x\nx\n", "a change in site-packages is not noticed")
+        XCTAssertEqual(TestFiles.read(counter), "x\nx\n", "a change in site-packages is not noticed")
     }
 
     func testMissingInterpreter() {

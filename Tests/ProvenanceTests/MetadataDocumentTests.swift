@@ -1,5 +1,6 @@
 import Base
 import JSON
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -32,10 +33,10 @@ final class MetadataDocumentTests: XCTestCase {
     }
 
     func testStartThenEndWritesThePrettyDocumentAtomically() throws {
-        let runDir = TestSupport.makeTempDir(self)
+        let runDir = TestFiles.makeTempDir(self)
         try MetadataDocument.writeStart(document(), runDir: runDir)
         let path = MetadataDocument.path(runDir: runDir)
-        let text = try XCTUnwrap(TestSupport.read(path))
+        let text = try XCTUnwrap(TestFiles.read(path))
         XCTAssertTrue(text.hasPrefix("{\n  \"backtest_id\": \"20261121_101319_123\",\n"), text)
         XCTAssertFalse(text.contains("hunter2"))
         let start = try JSONParser.parse(text)
@@ -59,7 +60,7 @@ final class MetadataDocumentTests: XCTestCase {
         let outcome = RunOutcome(exitCode: 0, durationSeconds: 1.23456, status: "completed",
                                  resultFiles: [CapturedFile(path: "trades.csv", size: 100, sha256: "ef")])
         try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: "ignored")
-        let end = try JSONParser.parse(try XCTUnwrap(TestSupport.read(path)))
+        let end = try JSONParser.parse(try XCTUnwrap(TestFiles.read(path)))
         XCTAssertEqual(end["backtest_id"], "20261121_101319_123")
         XCTAssertEqual(end["exit_code"], 0)
         XCTAssertEqual(end["duration_seconds"], .double(1.235))
@@ -71,7 +72,7 @@ final class MetadataDocumentTests: XCTestCase {
     }
 
     func testEndWithoutStartStillRecordsTheOutcome() throws {
-        let runDir = TestSupport.makeTempDir(self)
+        let runDir = TestFiles.makeTempDir(self)
         try MetadataDocument.writeEnd(RunOutcome(exitCode: nil, durationSeconds: 0, status: "failed", resultFiles: []),
                                       runDir: runDir, backtestID: "r1")
         let doc = try XCTUnwrap(MetadataDocument.read(runDir: runDir))

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -19,15 +20,15 @@ final class ReproductionTests: XCTestCase {
 
     /// Per-file verdicts with both hashes; ignored files and JSON keys leave the verdict identical.
     func testRulesIgnoreFilesAndJSONKeys() {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("same", to: dir + "/a/stable.txt")
-        TestSupport.write("same", to: dir + "/b/stable.txt")
-        TestSupport.write("1", to: dir + "/a/logs/clock.txt")
-        TestSupport.write("2", to: dir + "/b/logs/clock.txt")
-        TestSupport.write(#"{"s": 1, "execution_timestamp": 1, "inner": [{"execution_timestamp": 3}]}"#, to: dir + "/a/metadata.json")
-        TestSupport.write(#"{"execution_timestamp": 2, "s": 1, "inner": [{"execution_timestamp": 4}]}"#, to: dir + "/b/metadata.json")
-        TestSupport.write(#"{"s": 1}"#, to: dir + "/a/other.json")
-        TestSupport.write(#"{"s": 2}"#, to: dir + "/b/other.json")
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("same", to: dir + "/a/stable.txt")
+        TestFiles.write("same", to: dir + "/b/stable.txt")
+        TestFiles.write("1", to: dir + "/a/logs/clock.txt")
+        TestFiles.write("2", to: dir + "/b/logs/clock.txt")
+        TestFiles.write(#"{"s": 1, "execution_timestamp": 1, "inner": [{"execution_timestamp": 3}]}"#, to: dir + "/a/metadata.json")
+        TestFiles.write(#"{"execution_timestamp": 2, "s": 1, "inner": [{"execution_timestamp": 4}]}"#, to: dir + "/b/metadata.json")
+        TestFiles.write(#"{"s": 1}"#, to: dir + "/a/other.json")
+        TestFiles.write(#"{"s": 2}"#, to: dir + "/b/other.json")
         let a = ResultHashes.hashAll(resultsDir: dir + "/a"), b = ResultHashes.hashAll(resultsDir: dir + "/b")
         let rules = ReproductionRules(ignoreFiles: ["logs/*"], ignoreJSONKeys: ["metadata.json": ["execution_timestamp"],
                                                                                 "other.json": ["t"]])
@@ -49,11 +50,11 @@ final class ReproductionTests: XCTestCase {
     }
 
     func testResultHashesRecursiveSortedWithoutReports() {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("b", to: dir + "/b.csv")
-        TestSupport.write("a", to: dir + "/a.csv")
-        TestSupport.write("n", to: dir + "/sub/n.txt")
-        TestSupport.write("<html></html>", to: dir + "/reports/report.html")
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("b", to: dir + "/b.csv")
+        TestFiles.write("a", to: dir + "/a.csv")
+        TestFiles.write("n", to: dir + "/sub/n.txt")
+        TestFiles.write("<html></html>", to: dir + "/reports/report.html")
         let files = ResultHashes.hashAll(resultsDir: dir)
         XCTAssertEqual(files.map(\.path), ["a.csv", "b.csv", "sub/n.txt"])
         XCTAssertEqual(files[0].sha256, "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb")  // sha256("a")
@@ -62,12 +63,12 @@ final class ReproductionTests: XCTestCase {
     /// The full round trip: two runs of a deterministic script hash the same; a run that writes the clock
     /// differs in exactly that file.
     func testRerunsOfDeterministicAndClockScripts() {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("import sys, time\nopen(sys.argv[1] + '/fixed.csv', 'w').write('a,b\\n1,2\\n')\n"
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("import sys, time\nopen(sys.argv[1] + '/fixed.csv', 'w').write('a,b\\n1,2\\n')\n"
                           + "if len(sys.argv) > 2: open(sys.argv[1] + '/clock.txt', 'w').write(repr(time.time_ns()))\n",
                           to: dir + "/s.py")
         func run(_ name: String, clock: Bool) -> [CapturedFile] {
-            TestSupport.sh("mkdir -p '\(dir)/\(name)' && python3 '\(dir)/s.py' '\(dir)/\(name)' \(clock ? "clock" : "")")
+            TestFiles.sh("mkdir -p '\(dir)/\(name)' && python3 '\(dir)/s.py' '\(dir)/\(name)' \(clock ? "clock" : "")")
             return ResultHashes.hashAll(resultsDir: dir + "/" + name)
         }
         XCTAssertTrue(Reproduction.compare(original: run("a", clock: false), rerun: run("b", clock: false)).identical)

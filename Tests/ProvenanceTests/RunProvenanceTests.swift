@@ -1,4 +1,5 @@
 import JSON
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -6,11 +7,11 @@ import XCTest
 final class RunProvenanceTests: XCTestCase {
     /// A workspace that is a dirty git checkout holding the multifile strategy, a data file, and a run dir.
     private func workspace() -> (ws: String, script: String) {
-        let ws = TestSupport.makeTempDir(self, "ws")
-        TestSupport.sh("cp -R '\(TestSupport.fixtures)/scripts/multifile' '\(ws)/multifile'")
-        TestSupport.write("d,v\n1,2\n", to: ws + "/data/prices.csv")
-        TestSupport.sh("git init -q -b main . && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m init", in: ws)
-        TestSupport.write("# local change\n", to: ws + "/multifile/utils/helpers.py")
+        let ws = TestFiles.makeTempDir(self, "ws")
+        TestFiles.sh("cp -R '\(TestPaths.fixtures)/scripts/multifile' '\(ws)/multifile'")
+        TestFiles.write("d,v\n1,2\n", to: ws + "/data/prices.csv")
+        TestFiles.sh("git init -q -b main . && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m init", in: ws)
+        TestFiles.write("# local change\n", to: ws + "/multifile/utils/helpers.py")
         return (ws, ws + "/multifile/main.py")
     }
 
@@ -35,14 +36,14 @@ final class RunProvenanceTests: XCTestCase {
         XCTAssertEqual(doc["code"]["files"].arrayValue?.count, 5)
         XCTAssertEqual(doc["git"]["dirty"], true)
         XCTAssertEqual(doc["git"]["branch"], "main")
-        XCTAssertTrue(TestSupport.read(runDir + "/code/git.diff")?.contains("+# local change") ?? false)
+        XCTAssertTrue(TestFiles.read(runDir + "/code/git.diff")?.contains("+# local change") ?? false)
         XCTAssertEqual(doc["inputs"].arrayValue?.first?["path"], "data/prices.csv")
         XCTAssertEqual(doc["env_added"]["DATA_TOKEN"], "***")
         XCTAssertNotNil(doc["interpreter"]["version"].stringValue)
-        XCTAssertFalse(TestSupport.read(MetadataDocument.path(runDir: runDir))!.contains("s3cr3t"))
+        XCTAssertFalse(TestFiles.read(MetadataDocument.path(runDir: runDir))!.contains("s3cr3t"))
 
-        TestSupport.write("a,b\n", to: runDir + "/results/trades.csv")
-        TestSupport.write("<html></html>", to: runDir + "/results/reports/report.html")
+        TestFiles.write("a,b\n", to: runDir + "/results/trades.csv")
+        TestFiles.write("<html></html>", to: runDir + "/results/reports/report.html")
         let finished = RunProvenance.finish(runDir: runDir, backtestID: "r1", exitCode: 0, durationSeconds: 2.5, status: "completed")
         XCTAssertEqual(finished.warnings, [])
         XCTAssertEqual(finished.resultFiles.map(\.path), ["trades.csv"])
@@ -52,7 +53,7 @@ final class RunProvenanceTests: XCTestCase {
         XCTAssertEqual(end["code"]["mode"], "manifest")  // the start part is kept
 
         // A rerun copies the captured code, not today's tree, and starts the entry from its own code/.
-        TestSupport.write("print('changed since')\n", to: script)
+        TestFiles.write("print('changed since')\n", to: script)
         let source = try XCTUnwrap(RerunSource.load(runID: "r1", runDir: runDir))
         XCTAssertEqual(source.mode, .manifest)
         let rerun = RunProvenance.start(request(ws, script, runID: "r2", rerun: source), interpreters: cache)
@@ -65,7 +66,7 @@ final class RunProvenanceTests: XCTestCase {
         // The supervisor's order: copy before spawning, describe once running.
         let script3 = try RunProvenance.prepareRerun(source, runDir: ws + "/backtests/r3")
         XCTAssertEqual(script3, ws + "/backtests/r3/code/main.py")
-        XCTAssertNotEqual(TestSupport.read(script3), TestSupport.read(script))
+        XCTAssertNotEqual(TestFiles.read(script3), TestFiles.read(script))
         let third = RunProvenance.start(request(ws, script, runID: "r3", rerun: source), interpreters: cache)
         XCTAssertEqual(third.log, ["code capture: rerun of captured code (5 files)"])
         XCTAssertEqual(third.document.code?.files, started.document.code?.files)
@@ -74,8 +75,8 @@ final class RunProvenanceTests: XCTestCase {
     }
 
     func testFailuresAreWarningsNotErrors() {
-        let ws = TestSupport.makeTempDir(self)
-        TestSupport.write("print(1)\n", to: ws + "/s.py")
+        let ws = TestFiles.makeTempDir(self)
+        TestFiles.write("print(1)\n", to: ws + "/s.py")
         var r = request(ws, ws + "/s.py", runID: "r")
         r.runDir = "/proc/not-writable/r"
         r.interpreter = "no-such-python-xyz"

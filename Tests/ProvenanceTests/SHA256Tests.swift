@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -19,7 +20,7 @@ final class SHA256Tests: XCTestCase {
         // Lengths around the 55/56/64-byte padding edges, checked against Python's hashlib.
         let lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129]
         let script = "import hashlib\nfor n in \(lengths): print(hashlib.sha256(bytes((i * 7) % 256 for i in range(n))).hexdigest())"
-        let expected = TestSupport.sh("python3 -c '\(script)'").split(separator: "\n").map(String.init)
+        let expected = TestFiles.sh("python3 -c '\(script)'").split(separator: "\n").map(String.init)
         XCTAssertEqual(expected.count, lengths.count)
         for (k, n) in lengths.enumerated() {
             let bytes = (0..<n).map { UInt8(($0 * 7) % 256) }
@@ -45,11 +46,11 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testFileHashEqualsSha256sum() throws {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         let path = dir + "/random.bin"
         // Over three 1 MiB chunks and not a multiple of 64, so chunk and block edges are both crossed.
-        TestSupport.sh("head -c 3145745 /dev/urandom > '\(path)'")
-        let expected = String(TestSupport.sh("sha256sum '\(path)'").prefix(64))
+        TestFiles.sh("head -c 3145745 /dev/urandom > '\(path)'")
+        let expected = String(TestFiles.sh("sha256sum '\(path)'").prefix(64))
         XCTAssertEqual(try SHA256.hexOfFile(path: path), expected)
     }
 

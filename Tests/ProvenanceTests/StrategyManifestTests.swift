@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Provenance
@@ -28,7 +29,7 @@ final class StrategyManifestTests: XCTestCase {
     }
 
     func testTheFixtureManifest() throws {
-        let yaml = try XCTUnwrap(TestSupport.read(TestSupport.fixtures + "/scripts/multifile/strategy.yaml"))
+        let yaml = try XCTUnwrap(TestFiles.read(TestPaths.fixtures + "/scripts/multifile/strategy.yaml"))
         XCTAssertEqual(StrategyManifest.parse(yaml: yaml),
                        ["main.py", "utils/__init__.py", "utils/indicators.py", "utils/helpers.py", "config/params.json"])
     }

@@ -5,43 +5,12 @@ import XCTest
 
 @testable import Provenance
 
-/// Helpers shared by the provenance tests: temp folders, files, commands, the fixtures folder.
+/// The provenance tests' own fixture helper (files and commands: `TestFiles`).
 enum TestSupport {
-    /// A fresh temp folder, removed when the test ends.
-    static func makeTempDir(_ test: XCTestCase, _ label: String = "prov") -> String {
-        var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        test.addTeardownBlock { _ = CommandRunner.run("rm", ["-rf", dir]) }
-        return dir
-    }
-
-    static func write(_ text: String, to path: String) {
-        try! FileSystem.makeDirectories(PathText.parent(path))
-        try! AtomicFile.write(Array(text.utf8), to: path)
-    }
-
-    static func read(_ path: String) -> String? {
-        (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// Runs a command and fails the test unless it exits 0; returns its stdout.
-    @discardableResult
-    static func sh(_ command: String, in dir: String? = nil, file: StaticString = #filePath, line: UInt = #line) -> String {
-        guard let out = CommandRunner.run("/bin/sh", ["-c", command], directory: dir, mergeStderr: true, timeout: 120) else {
-            XCTFail("could not start: \(command)", file: file, line: line)
-            return ""
-        }
-        XCTAssertEqual(out.status, 0, "\(command): \(out.text)", file: file, line: line)
-        return out.text
-    }
-
-    /// The repo's own fixtures folder, Tests/Fixtures.
-    static var fixtures: String { TestPaths.fixtures }
-
     /// A copy of the multifile strategy in a temp folder (the fixtures themselves are never written to).
     static func multifileCopy(_ test: XCTestCase) -> String {
-        let root = makeTempDir(test, "multifile")
-        sh("cp -R '\(fixtures)/scripts/multifile' '\(root)/strategy'")
+        let root = TestFiles.makeTempDir(test, "multifile")
+        TestFiles.sh("cp -R '\(TestPaths.fixtures)/scripts/multifile' '\(root)/strategy'")
         return root + "/strategy"
     }
 }

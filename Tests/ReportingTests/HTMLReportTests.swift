@@ -1,5 +1,6 @@
 import JSON
 import Provenance
+import TestSupport
 import XCTest
 
 @testable import Reporting
@@ -47,15 +48,15 @@ final class HTMLReportTests: XCTestCase {
     """#
 
     private func check(_ html: String) throws -> JSONValue {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write(html, to: dir + "/report.html")
-        TestSupport.write(Self.checker, to: dir + "/check.py")
-        return try JSONParser.parse(TestSupport.sh("python3 '\(dir)/check.py' '\(dir)/report.html'"))
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write(html, to: dir + "/report.html")
+        TestFiles.write(Self.checker, to: dir + "/check.py")
+        return try JSONParser.parse(TestFiles.sh("python3 '\(dir)/check.py' '\(dir)/report.html'"))
     }
 
     private func outputs() -> String {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.sh("python3 '\(TestSupport.fixtures)/make_outputs.py' '\(dir)/results' --trades 300 --days 120 --quiet")
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.sh("python3 '\(TestPaths.fixtures)/make_outputs.py' '\(dir)/results' --trades 300 --days 120 --quiet")
         return dir + "/results"
     }
 
@@ -87,7 +88,7 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertEqual(bounds.arrayValue?[4], 120)
         }
         XCTAssertEqual(seen["path_bounds"].arrayValue?.count, 2)
-        XCTAssertTrue(html.contains("<td class=\"num\">\(String(TestSupport.read(results + "/summary.csv")!.split(separator: "\n")[1].split(separator: ",")[1]))</td>"))
+        XCTAssertTrue(html.contains("<td class=\"num\">\(String(TestFiles.read(results + "/summary.csv")!.split(separator: "\n")[1].split(separator: ",")[1]))</td>"))
         XCTAssertEqual(seen["external"], [])
         XCTAssertEqual(seen["tags"]["script"], .null)
         XCTAssertEqual(seen["tags"]["link"], .null)
@@ -108,8 +109,8 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testEquityAndDrawdownValues() throws {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("date,pnl,cumulative_pnl\n2024-01-01,100,100\n2024-01-02,-300,-200\n2024-01-03,50,-150\n2024-01-04,400,250\n2024-01-05,0,\n",
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("date,pnl,cumulative_pnl\n2024-01-01,100,100\n2024-01-02,-300,-200\n2024-01-03,50,-150\n2024-01-04,400,250\n2024-01-05,0,\n",
                           to: dir + "/pnl.csv")
         let series = try EquitySeries(pnlCSVPath: dir + "/pnl.csv", capital: 1000)
         XCTAssertEqual(series.equity, [1100, 800, 850, 1250])
@@ -124,24 +125,24 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testMissingOrBadPnLThrows() {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         XCTAssertThrowsError(try HTMLReport.render(record: [:], pnlCSVPath: dir + "/pnl.csv", summaryCSVPath: nil, validation: nil, metadata: nil)) {
             XCTAssertEqual($0 as? ProvenanceError, .missingFile(path: dir + "/pnl.csv"))
         }
-        TestSupport.write("a,b\n1,2\n", to: dir + "/bad.csv")
+        TestFiles.write("a,b\n1,2\n", to: dir + "/bad.csv")
         XCTAssertThrowsError(try HTMLReport.render(record: [:], pnlCSVPath: dir + "/bad.csv", summaryCSVPath: nil, validation: nil, metadata: nil))
     }
 
     /// The report's capital is the validator's (`Capital`): params (capital, cash, initial_capital,
     /// starting_cash, in that order), else results/metadata.json `parameters` (same names), else the config.
     func testCapitalIsTheValidatorsRule() {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         func capital(_ params: JSONObject) -> (Double, String, String?) {
             let c = HTMLReport.capital(record: ["params": .object(params)], resultsDir: dir, configured: 777)
             return (c.value, c.source, c.name)
         }
         XCTAssertTrue(capital([:]) == (777, "config", nil))
-        TestSupport.write(#"{"parameters": {"starting_cash": 9, "initial_capital": 8}, "execution_timestamp": "x"}"#,
+        TestFiles.write(#"{"parameters": {"starting_cash": 9, "initial_capital": 8}, "execution_timestamp": "x"}"#,
                           to: dir + "/metadata.json")
         XCTAssertTrue(capital([:]) == (8, "metadata.json", "initial_capital"))
         XCTAssertTrue(capital(["starting_cash": 4, "cash": "3"]) == (3, "params", "cash"))
@@ -151,9 +152,9 @@ final class HTMLReportTests: XCTestCase {
 
     /// Deepest in money and deepest in percent are different episodes here: each is named with its own day.
     func testDrawdownCaptionNamesEachEpisode() throws {
-        let dir = TestSupport.makeTempDir(self)
+        let dir = TestFiles.makeTempDir(self)
         // capital 1000: peak 1000 → 700 (-300, -30%) on 01-02; peak 3000 → 2500 (-500, -16.67%) on 01-04.
-        TestSupport.write("date,pnl,cumulative_pnl\n2024-01-01,0,0\n2024-01-02,-300,-300\n2024-01-03,2300,2000\n2024-01-04,-500,1500\n",
+        TestFiles.write("date,pnl,cumulative_pnl\n2024-01-01,0,0\n2024-01-02,-300,-300\n2024-01-03,2300,2000\n2024-01-04,-500,1500\n",
                           to: dir + "/pnl.csv")
         let html = try HTMLReport.render(record: ["run_id": "r", "params": ["capital": 1000]], pnlCSVPath: dir + "/pnl.csv",
                                          summaryCSVPath: nil, validation: nil, metadata: nil)

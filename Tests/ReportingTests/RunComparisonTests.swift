@@ -1,4 +1,5 @@
 import JSON
+import TestSupport
 import XCTest
 
 @testable import Reporting
@@ -26,9 +27,9 @@ final class RunComparisonTests: XCTestCase {
     }
 
     func testUnionOfMetricsAndParams() throws {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("metric,value\ntotal_pnl,1234.50\nwin_rate,55.5\ntotal_trades,41\nstart_date,2024-01-01\n", to: dir + "/a.csv")
-        TestSupport.write("metric,value\ntotal_pnl,-10.00\nsharpe_ratio,1.2\nnote,\"has, comma\"\nodd,nan\n", to: dir + "/b.csv")
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("metric,value\ntotal_pnl,1234.50\nwin_rate,55.5\ntotal_trades,41\nstart_date,2024-01-01\n", to: dir + "/a.csv")
+        TestFiles.write("metric,value\ntotal_pnl,-10.00\nsharpe_ratio,1.2\nnote,\"has, comma\"\nodd,nan\n", to: dir + "/b.csv")
         let a: JSONObject = ["run_id": "r1", "status": "completed", "script": "s.py", "params": ["capital": 1000, "mode": "fast"]]
         let b: JSONObject = ["run_id": "r2", "status": "failed", "script": "s.py", "params": ["capital": 2000, "window": 5]]
         let c: JSONObject = ["run_id": "r3", "status": "cancelled", "script": "t.py"]
@@ -75,8 +76,8 @@ final class RunComparisonTests: XCTestCase {
     }
 
     func testAMetricNamedLikeAFixedColumn() {
-        let dir = TestSupport.makeTempDir(self)
-        TestSupport.write("metric,value\nstatus,ok\n", to: dir + "/s.csv")
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("metric,value\nstatus,ok\n", to: dir + "/s.csv")
         let table = RunComparison.table(runs: [(["run_id": "r", "status": "completed"], dir + "/s.csv")])
         XCTAssertEqual(table.columns, ["run_id", "status", "script", "metric.status"])
         XCTAssertEqual(table.rows[0]["status"], "completed")
