@@ -22,28 +22,36 @@ extension ParamValue {
     }
 }
 
-extension String: ParamValue {
-    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> String {
-        try scalar(value, field, "a string", \.stringValue)
+/// A param that is one JSON scalar: decoding is reading it with `read`, or the mismatch error naming `expected`.
+public protocol ScalarParamValue: ParamValue {
+    static var expected: String { get }
+    static var read: KeyPath<JSONValue, Self?> { get }
+}
+
+extension ScalarParamValue {
+    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Self {
+        try scalar(value, field, expected) { $0[keyPath: read] }
     }
 }
 
-extension Int: ParamValue {
-    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Int {
-        try scalar(value, field, "an integer", \.intValue)
-    }
+extension String: ScalarParamValue {
+    public static var expected: String { "a string" }
+    public static var read: KeyPath<JSONValue, String?> { \.stringValue }
 }
 
-extension Double: ParamValue {
-    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Double {
-        try scalar(value, field, "a number", \.doubleValue)
-    }
+extension Int: ScalarParamValue {
+    public static var expected: String { "an integer" }
+    public static var read: KeyPath<JSONValue, Int?> { \.intValue }
 }
 
-extension Bool: ParamValue {
-    public static func decode(_ value: JSONValue, field: String) throws(RPCError) -> Bool {
-        try scalar(value, field, "true or false", \.boolValue)
-    }
+extension Double: ScalarParamValue {
+    public static var expected: String { "a number" }
+    public static var read: KeyPath<JSONValue, Double?> { \.doubleValue }
+}
+
+extension Bool: ScalarParamValue {
+    public static var expected: String { "true or false" }
+    public static var read: KeyPath<JSONValue, Bool?> { \.boolValue }
 }
 
 extension JSONValue: ParamValue {

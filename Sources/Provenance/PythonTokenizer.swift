@@ -71,16 +71,8 @@ struct PythonTokenizer {
                 i += 1; depth = max(0, depth - 1); return (.close, line)
             default:
                 if isIdentifierStart(c) {
-                    let start = i
-                    while i < bytes.count && isIdentifierContinue(bytes[i]) { i += 1 }
-                    // A short run of prefix letters directly followed by a quote is a string prefix.
-                    if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'"), i - start <= 3,
-                       let (raw, format) = stringPrefix(bytes[start..<i])
-                    {
-                        let startLine = line
-                        skipString(prefixIsRaw: raw, isFormat: format)
-                        return (.other, startLine)
-                    }
+                    let start = i, startLine = line
+                    if skipNameOrPrefixedString() { return (.other, startLine) }
                     return (.name(String(decoding: bytes[start..<i], as: UTF8.self)), line)
                 }
                 if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
@@ -103,6 +95,19 @@ struct PythonTokenizer {
     private func isIdentifierContinue(_ c: UInt8) -> Bool { isIdentifierStart(c) || (c >= 0x30 && c <= 0x39) }
 
     /// Recognises r, b, u, f, t and their two-letter combinations in any case.
+    /// Moves past the name at `i`; when the name is a string prefix (`r`, `b`, `f`, `rb`, ...) directly followed
+    /// by a quote, past that string too, and says so.
+    @discardableResult
+    private mutating func skipNameOrPrefixedString() -> Bool {
+        let start = i
+        while i < bytes.count && isIdentifierContinue(bytes[i]) { i += 1 }
+        // A short run of prefix letters directly followed by a quote is a string prefix.
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'"), i - start <= 3,
+              let (raw, format) = stringPrefix(bytes[start..<i]) else { return false }
+        skipString(prefixIsRaw: raw, isFormat: format)
+        return true
+    }
+
     private func stringPrefix(_ p: ArraySlice<UInt8>) -> (raw: Bool, format: Bool)? {
         var raw = false, format = false
         for c in p {
@@ -197,13 +202,7 @@ struct PythonTokenizer {
                 line += 1; i += 1
             default:
                 if isIdentifierStart(c) {
-                    let start = i
-                    while i < bytes.count && isIdentifierContinue(bytes[i]) { i += 1 }
-                    if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'"), i - start <= 3,
-                       let (raw, format) = stringPrefix(bytes[start..<i])
-                    {
-                        skipString(prefixIsRaw: raw, isFormat: format)
-                    }
+                    skipNameOrPrefixedString()
                 } else {
                     i += 1
                 }

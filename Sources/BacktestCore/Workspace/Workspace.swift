@@ -45,7 +45,7 @@ public final class Workspace: Sendable {
 
     /// Opens the workspace at `root`: reads the config, creates the runs dir and its shared state, opens
     /// (or rebuilds) the index, ends runs whose supervisor died, starts what the queue allows, and starts the
-    /// periodic safety nets and the follower thread.
+    /// periodic safety nets (the first reconciling the index with the run dirs) and the follower thread.
     /// `runsDir`: a runs dir chosen by whoever runs the server (see `WorkspaceConfig.load`).
     public init(root: String, runsDir: String? = nil, supervisorExecutable: String, serverPID: Int32 = getpid(),
                 tickInterval: Double = Workspace.defaultTickInterval, followInterval: Double = 0.02) throws(CoreError) {
@@ -66,7 +66,11 @@ public final class Workspace: Sendable {
         check = InterruptionCheck(layout: layout, store: store)
         repair = WorkspaceRepair(layout: layout, store: store, index: index, check: check)
 
-        try repair.syncIndex()
+        // A rebuilt (or new) index must hold every run before the first answer. Otherwise the index is kept up
+        // to date by every process that writes a run, and the readdir that catches what happened behind its
+        // back (runs deleted or copied in by hand) is not worth making start-up wait for: it grows with the
+        // runs dir (about a second at 1,000,000 runs), so it runs right after, in the background.
+        if index.wasRebuilt { try repair.syncIndex() }
         AtomicFile.sweepTemporaries(in: layout.stateDir)
         for r in repair.refreshActive() { AtomicFile.sweepTemporaries(in: r.runDir) }
 
@@ -86,6 +90,7 @@ public final class Workspace: Sendable {
             }
         }
         requestSchedulingPass()
+        if !index.wasRebuilt { passQueue.async { try? repair.syncIndex() } }
         submission.warmUpInterpreters()
         scheduler.prepareStandby()
     }
