@@ -18,6 +18,9 @@ public enum CoreError: Error, Sendable, Equatable {
     case workspace(path: String, reason: String)
     /// A param that passed the schema but makes no sense to the core (e.g. a negative timeout).
     case invalidArgument(field: String, reason: String)
+    case sweepNotFound(sweepID: String)
+    /// Runs an operation on ended runs (`delete`) was asked to touch while they are still queued or running.
+    case runsActive(runIDs: [String])
 }
 
 extension CoreError: CustomStringConvertible {
@@ -41,6 +44,9 @@ extension CoreError: CustomStringConvertible {
         case .resultsMissing(let id, let f): return "run \(id) has no \(f)"
         case .workspace(let path, let reason): return "workspace: \(path): \(reason)"
         case .invalidArgument(let field, let reason): return "\(field): \(reason)"
+        case .sweepNotFound(let id): return "no sweep with id \(id)"
+        case .runsActive(let ids):
+            return "\(ids.count) run\(ids.count == 1 ? " is" : "s are") still queued or running (\(ids.prefix(5).joined(separator: ", "))\(ids.count > 5 ? ", ..." : "")): cancel \(ids.count == 1 ? "it" : "them") first"
         }
     }
 }

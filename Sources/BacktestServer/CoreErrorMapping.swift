@@ -35,6 +35,8 @@ extension CoreError {
                 return (ErrorCode.workspaceError, ["path": .string(path), "reason": .string(reason)])
             case .invalidArgument(let field, let reason):
                 return (-32602, ["field": .string(field), "expected": .string(reason)])
+            case .sweepNotFound(let id): return (ErrorCode.sweepNotFound, ["sweep_id": .string(id)])
+            case .runsActive(let ids): return (ErrorCode.runsActive, ["run_ids": .from(ids)])
             }
         }()
         return RPCError(code: code, message: description, data: .object(data))

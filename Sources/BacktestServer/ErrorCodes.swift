@@ -15,6 +15,8 @@ public enum ErrorCode {
     public static let workspaceError = 2010
     public static let runNotFinished = 2011
     public static let resultsMissing = 2012
+    public static let sweepNotFound = 2013
+    public static let runsActive = 2014
 
     /// Every application error with the one-line meaning documented in OpenRPC.
     static let all: [Int: String] = [
@@ -30,6 +32,8 @@ public enum ErrorCode {
         workspaceError: "The workspace cannot be read or written",
         runNotFinished: "The run has not ended yet",
         resultsMissing: "A result file the operation needs is missing",
+        sweepNotFound: "No sweep with this id in the workspace",
+        runsActive: "Some of the runs are still queued or running",
     ]
 
     /// Stable snake_case names, for clients that prefer names to numbers.
@@ -38,6 +42,7 @@ public enum ErrorCode {
         scriptNotRunnable: "script_not_runnable", configInvalid: "config_invalid", runFinished: "run_finished",
         pathOutsideRun: "path_outside_run", fileNotFound: "file_not_found", profileNotFound: "profile_not_found",
         workspaceError: "workspace_error", runNotFinished: "run_not_finished", resultsMissing: "results_missing",
+        sweepNotFound: "sweep_not_found", runsActive: "runs_active",
     ]
 
     static func spec(_ code: Int) -> ErrorSpec { ErrorSpec(code: code, message: all[code] ?? "", data: nil) }

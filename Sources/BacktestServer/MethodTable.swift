@@ -22,6 +22,9 @@ enum MethodTable {
         r.register(CompareMethod(session: s))
         r.register(ReportMethod(session: s))
         r.register(RerunMethod(session: s))
+        r.register(SweepMethod(session: s))
+        r.register(DeleteMethod(session: s))
+        r.register(TagMethod(session: s))
         Notifications.declare(r)
         for (code, name) in ErrorCode.names { r.declareError(name, ErrorCode.spec(code)) }
         r.declareExtension("x-run-statuses", [

@@ -7,6 +7,7 @@ enum Notifications {
     static let runStatus = "run/status"
     static let runLog = "run/log"
     static let runProgress = "run/progress"
+    static let sweepProgress = "sweep/progress"
 
     static func declare(_ r: MethodRegistry) {
         r.declare(NotificationSpec(name: runStatus, summary: "A run changed status", params: [
@@ -30,6 +31,16 @@ enum Notifications {
             .optional("current", Schema.integer(), "Items done"),
             .optional("total", Schema.integer(), "Items in all"),
             .required("message", Schema.string(), "The line it came from"),
+        ]))
+        r.declare(NotificationSpec(name: sweepProgress, summary: "A run of a sweep this client started changed status", params: [
+            .required("sweep_id", RecordSchemas.sweepID, "The sweep"),
+            .required("total", Schema.integer(minimum: 0), "Runs of the sweep"),
+            .required("queued", Schema.integer(minimum: 0), "Runs waiting (made or not yet)"),
+            .required("running", Schema.integer(minimum: 0), "Runs running or validating"),
+            .required("completed", Schema.integer(minimum: 0), "Runs completed"),
+            .required("failed", Schema.integer(minimum: 0), "Runs failed"),
+            .required("cancelled", Schema.integer(minimum: 0), "Runs cancelled"),
+            .optional("best", RecordSchemas.sweepBest, "The best completed run by the sweep's rank_by"),
         ]))
     }
 }

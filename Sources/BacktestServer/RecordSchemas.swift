@@ -36,7 +36,28 @@ enum RecordSchemas {
             minimum: 0)),
         ("history", Schema.array(Schema.object("StatusChange", [("status", status), ("at", Schema.timestamp)],
                                                required: ["status", "at"]), "Every status the run has had, in order")),
+        ("sweep_id", sweepID),
+        ("cached_from", Schema.runID),
+        ("cache", Schema.string("The run's cache mode, when not off", enum: ["reuse", "refresh"])),
+        ("cache_key", Schema.string("SHA-256 (hex) over what decides the result (docs/caching.md)")),
+        ("metrics", Schema.map(Schema.any, "Analytics the server computed from pnl.csv and trades.csv (docs/metrics.md)")),
+        ("summary", Schema.map(Schema.any, "The script's own summary.csv rows, metric → value")),
     ], required: ["run_id", "script", "status", "created_at", "run_dir", "output_dir"])
+
+    static let sweepID = Schema.string("Sweep id: sweep_YYYYMMDD_HHMMSS_mmm[_NNN]; its runs are <stem>__<n>")
+
+    static let sweepBest = Schema.object("SweepBest", [
+        ("run_id", Schema.runID), ("metric", Schema.string("The rank_by field")), ("value", Schema.number()),
+    ], required: ["run_id", "metric", "value"])
+
+    /// What `status {sweep_id}` and `cancel {sweep_id}` answer.
+    static let sweepStatus = Schema.object("SweepStatus", [
+        ("sweep_id", sweepID), ("script", Schema.string()), ("created_at", Schema.timestamp),
+        ("rank_by", Schema.nullable(Schema.string())), ("total", Schema.integer(minimum: 0)),
+        ("queued", Schema.integer(minimum: 0)), ("running", Schema.integer(minimum: 0)),
+        ("completed", Schema.integer(minimum: 0)), ("failed", Schema.integer(minimum: 0)),
+        ("cancelled", Schema.integer(minimum: 0)), ("best", Schema.nullable(sweepBest)),
+    ], required: ["sweep_id", "total", "queued", "running", "completed", "failed", "cancelled"])
 
     static let logLine = Schema.object("LogLine", [
         ("seq", Schema.integer("0-based line number in execution.log", minimum: 0)),

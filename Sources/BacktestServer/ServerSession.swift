@@ -10,6 +10,7 @@ final class ServerSession: Sendable {
     let options: ServerOptions
     let workspaces: WorkspaceProvider
     let streams: RunStreams
+    let sweepStreams: SweepStreams
     let startedAt = Date()
     /// Run counts for `health`, which clients poll often: counting asks the index, so reuse a fresh answer.
     let runCounts = Cached<(active: Int, queued: Int)>(maxAge: 0.1)
@@ -20,6 +21,7 @@ final class ServerSession: Sendable {
         self.options = options
         let streams = RunStreams(notifier: notifier)
         self.streams = streams
+        sweepStreams = SweepStreams(notifier: notifier)
         workspaces = WorkspaceProvider(commandLineRoot: options.workspace, commandLineRunsDir: options.runsDir,
                                        supervisorExecutable: supervisorExecutable, onOpen: { ws in streams.attach(ws) })
     }

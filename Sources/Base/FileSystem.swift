@@ -149,6 +149,17 @@ package enum FileSystem {
         visit("")
         return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
+
+    /// Removes `path` and everything below it, not following links (a link inside is removed, not what it
+    /// points to). Best effort: what cannot be removed stays.
+    package static func removeTree(_ path: String) {
+        if kind(path, followLinks: false) == .directory, let names = entries(path) {
+            for name in names { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
 }
 
 /// What `stat` says about a file, enough to tell that it changed since last time.

@@ -21,49 +21,57 @@ public enum CodeCapture {
 
     /// Captures the code for `entry` (absolute path of the script) into `codeDir` (`<run_dir>/code`).
     public static func capture(entry: String, workspaceRoot: String, codeDir: String) -> CodeCaptureResult {
+        let selection = select(entry: entry, workspaceRoot: workspaceRoot)
+        guard selection.found else {
+            return CodeCaptureResult(mode: .single, files: [], warnings: selection.warnings, log: selection.log)
+        }
+        var result = copy(selection.files, into: codeDir, mode: selection.mode, warnings: selection.warnings,
+                          log: selection.log)
+        result.entry = selection.entry
+        return result
+    }
+
+    /// Which files capture takes for `entry`, and where each goes in `code/`, without copying anything: what
+    /// `capture` copies and what a result cache key hashes are the same files by construction.
+    public static func select(entry: String, workspaceRoot: String) -> CodeSelection {
         let entry = PathText.normalize(entry)
         let workspace = PathText.normalize(workspaceRoot)
         let scriptDir = PathText.parent(entry)
-        var warnings: [String] = []
-        var log: [String] = []
-
+        var selection = CodeSelection()
         guard FileSystem.kind(entry) == .file else {
-            return CodeCaptureResult(mode: .single, files: [], warnings: ["code capture: script \(entry) not found"],
-                                     log: ["code capture: nothing captured"])
+            selection.found = false
+            selection.warnings = ["code capture: script \(entry) not found"]
+            selection.log = ["code capture: nothing captured"]
+            return selection
         }
-
-        var mode = CodeCaptureMode.single
         var sources: [String] = []
         let manifestPath = scriptDir + "/" + StrategyManifest.fileName
         if FileSystem.kind(manifestPath) == .file, let bytes = try? FileSystem.readFile(manifestPath, limit: 1 << 20) {
             let manifest = StrategyManifest.parseDocument(yaml: String(decoding: bytes, as: UTF8.self))
             if let declared = manifest.entry, PathText.join(scriptDir, declared) != entry {
-                log.append("code capture: \(StrategyManifest.fileName) is for \(declared), not \(PathText.fileName(entry)): ignored")
+                selection.log.append("code capture: \(StrategyManifest.fileName) is for \(declared), not \(PathText.fileName(entry)): ignored")
             } else {
-                mode = .manifest
-                sources = manifestFiles(manifest.files, scriptDir: scriptDir, entry: entry, warnings: &warnings)
+                selection.mode = .manifest
+                sources = manifestFiles(manifest.files, scriptDir: scriptDir, entry: entry, warnings: &selection.warnings)
             }
         }
-        if mode != .manifest {
+        if selection.mode != .manifest {
             if isPython(entry) {
-                mode = .imports
+                selection.mode = .imports
                 sources = ModuleResolver.localModules(entry: entry, searchPaths: [scriptDir, workspace]).map(\.path)
             } else {
                 sources = [entry]
             }
         }
-
-        var pairs: [(source: String, stored: String)] = []
         for source in sources {
             guard let stored = storedPath(source, scriptDir: scriptDir, workspace: workspace) else {
-                warnings.append("code capture: \(source) is outside the workspace: not captured")
+                selection.warnings.append("code capture: \(source) is outside the workspace: not captured")
                 continue
             }
-            pairs.append((source, stored))
+            selection.files.append((source, stored))
         }
-        var result = copy(pairs, into: codeDir, mode: mode, warnings: warnings, log: log)
-        result.entry = storedPath(entry, scriptDir: scriptDir, workspace: workspace)
-        return result
+        selection.entry = storedPath(entry, scriptDir: scriptDir, workspace: workspace)
+        return selection
     }
 
     /// For a rerun: copies an earlier run's `code/` folder as it is into this run's `code/`, so the rerun

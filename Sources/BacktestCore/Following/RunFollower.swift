@@ -32,7 +32,7 @@ final class RunFollower: Sendable {
     /// What other threads ask of the watcher; the watcher takes it over at the start of each tick.
     private struct Inbox {
         var nextToken = 0
-        var added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: Handler)] = []
+        var added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: Handler, existing: Set<String>?)] = []
         var addedRuns: [(token: Int, runID: String, from: FollowStart)] = []
         var removed: [Int] = []
         var stopped = false
@@ -53,10 +53,13 @@ final class RunFollower: Sendable {
 
     /// Follows `runIDs` (nil: every run of the workspace, including runs that appear later).
     func follow(runIDs: Set<String>?, from: FollowStart, handler: @escaping Handler) -> FollowToken {
+        // The runs that exist now, for a follower of all runs: any other run it is told about from its
+        // beginning, even one created and ended before the watcher's next tick takes this follower on.
+        let existing = runIDs == nil ? Set((FileSystem.entries(runsDir) ?? []).filter(RunStore.isValidRunID)) : nil
         let token = send { i -> Int in
             let t = i.nextToken
             i.nextToken += 1
-            i.added.append((t, runIDs, from, handler))
+            i.added.append((t, runIDs, from, handler, existing))
             return t
         }
         return FollowToken(id: token)
@@ -139,15 +142,18 @@ private final class Watcher: @unchecked Sendable {
 
     var isIdle: Bool { followers.values.allSatisfy { !$0.all && $0.watches.isEmpty } }
 
-    func apply(_ added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: RunFollower.Handler)],
+    func apply(_ added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: RunFollower.Handler, existing: Set<String>?)],
                _ addedRuns: [(token: Int, runID: String, from: FollowStart)], _ removed: [Int],
                activeRunIDs: () -> [String]) {
         for a in added {
             let f = Follower(handler: a.handler, all: a.runIDs == nil)
             followers[a.token] = f
             if f.all {
-                if knownRuns == nil { knownRuns = Set(runDirNames()) }
-                for id in activeRunIDs() { watch(id, in: f, from: a.from) }
+                let existing = a.existing ?? []
+                if knownRuns == nil { knownRuns = existing }
+                for id in activeRunIDs() where existing.contains(id) { watch(id, in: f, from: a.from) }
+                // Runs made since `follow` was called that another follower already knows: from their beginning.
+                for id in knownRuns ?? [] where !existing.contains(id) { watch(id, in: f, from: .beginning) }
             } else {
                 for id in a.runIDs ?? [] { watch(id, in: f, from: a.from) }
             }

@@ -22,6 +22,9 @@ public enum StandardHooks {
             beforeEnd: { record, spec in provenance.ending(record, spec) },
             afterEnd: { record, _ in
                 let warnings = provenance.ended(record)
+                // A completed run with a key becomes its key's cache entry (`refresh` replaces the one there).
+                ResultCache(layout: layout, store: RunStore(layout: layout, index: index))
+                    .remember(record, replacing: record.extra["cache"]?.stringValue == CacheMode.refresh.rawValue)
                 Scheduler.passAfterRunEnded(layout: layout, index: index)
                 return warnings
             })

@@ -30,6 +30,10 @@ public struct RunRequest: Sendable {
     /// The run's own `output_dir_arg`: nil → the config's; `.some(nil)` (or `""`) → pass nothing (the script
     /// finds the directory in `BACKTEST_OUTPUT_DIR`); `.some("--out")` → that argument.
     public var outputDirArg: String?? = nil
+    /// What the run does with the result cache (`CacheMode`).
+    public var cache: CacheMode = .off
+    /// The id a sweep chose for this run (`<sweep stem>__<n>`); nil: a new id from the allocator.
+    public var runID: String? = nil
 
     public init(script: String, params: JSONObject = [:], args: [String] = [], env: [String: String] = [:],
                 timeoutSeconds: Double? = nil, tags: [String] = [], note: String? = nil, profile: String? = nil,

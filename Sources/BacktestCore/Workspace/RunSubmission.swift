@@ -23,6 +23,7 @@ struct RunSubmission: Sendable {
     /// that the supervisors keep too: asking a Python what it is (and which packages it has) costs ~100 ms,
     /// which a server started afresh must not pay again on its first `run`.
     let interpreters: InterpreterCache
+    let cache: ResultCache
 
     var layout: WorkspaceLayout { config.layout }
     /// Where interpreter commands are looked up: the PATH scripts inherit.
@@ -33,6 +34,7 @@ struct RunSubmission: Sendable {
         baseEnv = ProcessEnvironment.current()
         allocator = RunIDAllocator(runsDir: config.layout.runsDir)
         interpreters = InterpreterCache(file: config.layout.interpreterCache)
+        cache = ResultCache(layout: config.layout, store: store)
     }
 
     /// Creates the run, queued; the caller asks for a scheduling pass.
@@ -51,8 +53,13 @@ struct RunSubmission: Sendable {
             (executable, interpreter) = try command(for: script, named: req.script, cwd: scriptsDir)
         }
 
-        let (runID, createdAt) = try allocator.allocate()
+        let (runID, createdAt) = try allocate(req.runID)
         let paths = layout.run(runID)
+        let cacheKey = req.cache == .off ? nil
+            : CacheKey.compute(scriptPath: script.absolute, workspaceRoot: config.root, interpreter: interpreter,
+                               info: interpreter.first.flatMap { interpreters.info(for: $0, workingDirectory: scriptsDir) },
+                               params: req.params, args: req.args, env: config.env.merging(req.env) { $1 },
+                               inputs: req.inputs, profile: req.profile, redaction: config.redaction)
         // Held until the queue entry exists: between the record and its entry, the run looks claimed (lock
         // held) rather than abandoned (no entry, lock free) to any process's interruption check.
         let creating = FileLock(path: paths.lock)
@@ -89,6 +96,11 @@ struct RunSubmission: Sendable {
             record.timeoutSeconds = timeout
             record.profile = req.profile
             record.extra = req.extra
+            if req.cache != .off { record.extra["cache"] = .string(req.cache.rawValue) }
+            record.cacheKey = cacheKey
+            if req.cache == .reuse, let key = cacheKey, let original = cache.lookup(key) {
+                return try answer(record, from: original, paths: paths)
+            }
             // Spec and record first, queue entry last: whoever sees the entry finds everything it needs.
             try store.saveSpec(spec, paths: paths, sync: false)
             try store.save(record, sync: false)
@@ -106,6 +118,43 @@ struct RunSubmission: Sendable {
             index.remove(runIDs: [runID])
             throw error
         }
+    }
+
+    /// A new id from the allocator, or the id a sweep chose (its dir made here, as the allocator would).
+    private func allocate(_ preset: String?) throws(CoreError) -> (id: String, millis: Int64) {
+        guard let id = preset else { return try allocator.allocate() }
+        let dir = layout.run(id).runDir
+        guard RunStore.isValidRunID(id), mkdir(dir, 0o755) == 0 else {
+            throw .workspace(path: dir, reason: "cannot create the run directory: \(errnoText())")
+        }
+        return (id, ISOTime.nowMillis())
+    }
+
+    /// Completes `record` at once from `original`, a completed run with the same cache key: no supervisor, no
+    /// script. Its results, log and captured code are `original`'s files, hard-linked; its validation, metrics
+    /// and summary are `original`'s; `cached_from` names it.
+    private func answer(_ record: RunRecord, from original: RunRecord, paths: RunPaths) throws(CoreError) -> RunRecord {
+        let source = layout.run(original.runID)
+        let skip: Set<String> = ["run.json", ".spec.json", ".lock", ".cancel-requested", "results"]
+        do throws(FileError) {
+            try ResultCache.linkTree(from: original.outputDir, to: paths.results)
+            for rel in FileSystem.walkFiles(source.runDir, skipTopLevel: skip) {
+                try ResultCache.linkFile(from: source.runDir + "/" + rel, to: paths.runDir + "/" + rel)
+            }
+        } catch {
+            throw .workspace(path: paths.runDir, reason: "cannot link the cached run's files: \(error)")
+        }
+        var r = record
+        r.cachedFrom = original.runID
+        r.validation = original.validation
+        r.metrics = original.metrics
+        r.summary = original.summary
+        r.exitCode = 0
+        r.startedAt = ISOTime.nowMillis()
+        r.completedAt = r.startedAt
+        r.status = .completed
+        try store.save(r, sync: false)
+        return r
     }
 
     /// The executable and the argv prefix before the script: the interpreter for the script's extension,

@@ -29,6 +29,7 @@ public final class Workspace: Sendable {
     let repair: WorkspaceRepair
     let check: InterruptionCheck
     let follower: RunFollower
+    let sweeps: SweepRunner
     private let ticker: PeriodicTask
     /// True while a scheduling pass is requested but not started (requests in between are merged).
     private let passPending = Atomic<Bool>(false)
@@ -65,6 +66,9 @@ public final class Workspace: Sendable {
         submission = RunSubmission(config: config, store: store, index: index, serverPID: serverPID)
         check = InterruptionCheck(layout: layout, store: store)
         repair = WorkspaceRepair(layout: layout, store: store, index: index, check: check)
+        let scheduler = scheduler
+        // Called on the sweeps' own background queue: a pass there delays only the next run's creation.
+        sweeps = SweepRunner(layout: layout, submission: submission, queued: { scheduler.schedulePass() })
 
         // A rebuilt (or new) index must hold every run before the first answer. Otherwise the index is kept up
         // to date by every process that writes a run, and the readdir that catches what happened behind its
@@ -77,7 +81,7 @@ public final class Workspace: Sendable {
         let index = index
         follower = RunFollower(runsDir: layout.runsDir, store: store, interval: followInterval,
                                activeRunIDs: { (try? index.activeRecords().map(\.runID)) ?? [] })
-        let scheduler = scheduler, repair = repair
+        let repair = repair
         let ticks = Atomic<Int>(0)
         let syncEvery = max(1, Int((Self.indexSyncInterval / tickInterval).rounded()))
         ticker = PeriodicTask(name: "backtest-rpc workspace tick", interval: tickInterval) {
@@ -90,6 +94,7 @@ public final class Workspace: Sendable {
             }
         }
         requestSchedulingPass()
+        sweeps.resumeAll()
         if !index.wasRebuilt { passQueue.async { try? repair.syncIndex() } }
         submission.warmUpInterpreters()
         scheduler.prepareStandby()
@@ -140,7 +145,11 @@ public final class Workspace: Sendable {
 
     /// The record of a run, fresh from its run.json (and ended as interrupted if its supervisor is gone).
     public func record(runID: String) throws(CoreError) -> RunRecord {
-        check.check(try store.load(runID: runID))
+        do { return check.check(try store.load(runID: runID)) } catch {
+            // A run of a sweep that is not made yet reads as queued (or cancelled).
+            if case .runNotFound = error, let pending = sweeps.pendingRecord(runID) { return pending }
+            throw error
+        }
     }
 
     /// A page of a run's log: the last `tail` lines, or up to `limit` (default 1000) lines after `afterSeq`.
@@ -224,6 +233,96 @@ public final class Workspace: Sendable {
             throw .workspace(path: current.runDir, reason: "\(error)")
         }
         return report
+    }
+
+    // MARK: Sweeps
+
+    /// Starts a sweep: one run per param set of `plan`, each asked as `template` asks (its params added to
+    /// each set), all carrying `sweep_id`. Answers once the sweep's record and first run exist (the script,
+    /// interpreter and cache are checked by that run as by `run`); the other runs are made right after, in
+    /// the background, and queued under `max_parallel` like any run (`SweepRunner`).
+    public func sweep(_ plan: SweepPlan, template: RunRequest, rankBy: String?) throws(CoreError) -> SweepRecord {
+        if let rankBy, RankKey(rankBy) == nil {
+            throw .invalidArgument(field: "rank_by", reason: "a field metrics.<name>, summary.<name> or params.<name>, then asc or desc")
+        }
+        let sweep = try sweeps.create(plan, template: template, rankBy: rankBy).0
+        requestSchedulingPass()
+        return sweep
+    }
+
+    /// The sweep's record (its param sets and run ids).
+    public func sweepRecord(_ sweepID: String) throws(CoreError) -> SweepRecord { try sweeps.load(sweepID) }
+
+    /// Every run of the sweep, in order (a run not yet made reads as queued), then its reruns.
+    public func sweepRuns(_ sweepID: String) throws(CoreError) -> [RunRecord] {
+        let sweep = try sweeps.load(sweepID)
+        var out: [RunRecord] = []
+        out.reserveCapacity(sweep.total)
+        for id in sweep.runIDs + sweeps.reruns(sweepID) { if let r = try? record(runID: id) { out.append(r) } }
+        return out
+    }
+
+    /// Counts by status and the best completed run by the sweep's `rank_by`.
+    public func sweepSummary(_ sweepID: String) throws(CoreError) -> SweepSummary {
+        let sweep = try sweeps.load(sweepID)
+        return SweepSummary(sweepID: sweepID, runs: try sweepRuns(sweepID), rankBy: sweep.rankBy)
+    }
+
+    /// Cancels what has not ended: runs not yet made are never made, queued and running ones are cancelled.
+    public func cancelSweep(_ sweepID: String) throws(CoreError) -> SweepSummary {
+        _ = try sweeps.load(sweepID)
+        sweeps.cancel(sweepID)
+        for r in try sweepRuns(sweepID) where !r.status.isTerminal && FileSystem.exists(r.runDir) {
+            _ = try? cancel(runID: r.runID)
+        }
+        return try sweepSummary(sweepID)
+    }
+
+    /// Reruns the sweep's failed runs (`onlyFailed`) or all its ended ones, each as `rerun` does; the new runs
+    /// carry the sweep's id too, so the sweep's counts and `list` include them.
+    public func rerunSweep(_ sweepID: String, onlyFailed: Bool) throws(CoreError) -> [RunRecord] {
+        let runs = try sweepRuns(sweepID).filter { onlyFailed ? $0.status == .failed : $0.status.isTerminal }
+        var out: [RunRecord] = []
+        for r in runs {
+            var request = try RunRequest.rerun(of: r, layout: layout, store: store)
+            request.extra["sweep_id"] = .string(sweepID)
+            let again = try submit(request)
+            sweeps.addRerun(again.runID, to: sweepID)
+            out.append(again)
+        }
+        return out
+    }
+
+    // MARK: Managing runs
+
+    /// Deletes ended runs: their directories, index rows and any cache entry pointing at them. Refuses the
+    /// whole request, deleting nothing, when any of them is still queued or running.
+    public func delete(runIDs: [String]) throws(CoreError) -> [String] {
+        let records = try runIDs.map { (id) throws(CoreError) -> RunRecord in try record(runID: id) }
+        let active = records.filter { !$0.status.isTerminal }.map(\.runID)
+        if !active.isEmpty { throw .runsActive(runIDs: active) }
+        for r in records {
+            submission.cache.forget(r)
+            FileSystem.removeTree(r.runDir)
+        }
+        index.remove(runIDs: records.map(\.runID))
+        return records.map(\.runID)
+    }
+
+    /// Edits an ended or running run's tags and note after the fact (under its run lock when it has ended).
+    public func tag(runID: String, add: [String], remove: [String], note: String??) throws(CoreError) -> RunRecord {
+        func edit(_ r: inout RunRecord) {
+            r.tags = r.tags.filter { !remove.contains($0) }
+            for t in add where !r.tags.contains(t) { r.tags.append(t) }
+            if let note { r.note = note }
+        }
+        let current = try record(runID: runID)
+        guard current.status.isTerminal else {
+            throw .runNotFinished(runID: runID, status: current.status)
+        }
+        do { return try update(runID: runID) { edit(&$0) } } catch let e as CoreError { throw e } catch {
+            throw .workspace(path: current.runDir, reason: "\(error)")
+        }
     }
 
     // MARK: Results

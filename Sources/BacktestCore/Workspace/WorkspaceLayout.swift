@@ -12,6 +12,11 @@ public struct WorkspaceLayout: Sendable, Equatable {
     public var slotsDir: String { stateDir + "/slots" }
     public var queueDir: String { stateDir + "/queue" }
     public var interpreterCache: String { stateDir + "/interpreters.json" }
+    /// The result cache: one file a key, naming the completed run that has that key's results.
+    public var cacheDir: String { stateDir + "/cache" }
+    /// One record a sweep (`<sweep_id>.json`).
+    public var sweepsDir: String { stateDir + "/sweeps" }
+    public func sweep(_ sweepID: String) -> String { sweepsDir + "/" + sweepID + ".json" }
     public func slotLock(_ n: Int) -> String { slotsDir + "/\(n).lock" }
     public func queueEntry(_ runID: String) -> String { queueDir + "/" + runID }
     public func run(_ runID: String) -> RunPaths { RunPaths(runDir: runsDir + "/" + runID) }

@@ -5,7 +5,7 @@ import JSONRPC
 /// `report`: a self-contained HTML report of one run.
 struct ReportMethod: RPCMethod {
     let session: ServerSession
-    typealias Params = StatusMethod.Params
+    typealias Params = RunIDParams
 
     static let name = "report"
     static let summary = "Write a self-contained HTML report (equity curve, drawdown, metrics, provenance)"

@@ -5,7 +5,7 @@ import JSONRPC
 /// `results`: every file under a run's results directory.
 struct ResultsMethod: RPCMethod {
     let session: ServerSession
-    typealias Params = StatusMethod.Params
+    typealias Params = RunIDParams
 
     static let name = "results"
     static let summary = "Every file under a run's results directory"

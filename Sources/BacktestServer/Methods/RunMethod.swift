@@ -23,8 +23,10 @@ struct RunMethod: RPCMethod {
         static let outputDirArg = Param<String>.optional("output_dir_arg",
             ["type": ["string", "null"]],
             "The argument naming the results dir for this run (default: the config's `output_dir_arg`); null or \"\": pass none (for scripts whose argparse refuses it; the dir is still in BACKTEST_OUTPUT_DIR)")
+        static let cache = Param<CacheMode>.optional("cache", Schema.string(enum: CacheMode.allCases.map(\.rawValue)),
+            "off (default): never look in the result cache; reuse: answer from a completed run with the same cache key, without running; refresh: run and replace the cache entry")
         static let declared = [script.spec, params.spec, args.spec, env.spec, timeout.spec, tags.spec, note.spec, profile.spec,
-                               inputs.spec, outputDirArg.spec]
+                               inputs.spec, outputDirArg.spec, cache.spec]
 
         let request: RunRequest
 
@@ -41,6 +43,7 @@ struct RunMethod: RPCMethod {
             var request = RunRequest(script: script, params: params, args: args, env: env, timeoutSeconds: timeout, tags: tags,
                                      note: note, profile: profile, inputs: inputs, scriptsDirOverride: nil, extra: [:])
             request.outputDirArg = try p.nullable(Self.outputDirArg)
+            request.cache = try p.optional(Self.cache) ?? .off
             self.request = request
         }
     }

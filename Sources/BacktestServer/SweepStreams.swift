@@ -1,0 +1,107 @@
+import BacktestCore
+import Base
+import JSON
+import JSONRPC
+
+/// Streams the sweeps this client started: `run/status` of each of their runs and `sweep/progress` on each
+/// change. Log lines of sweep runs are not streamed (hundreds of runs at once would drown a client);
+/// `subscribe {run_id}` gets them for one run, `logs` fetches them afterwards.
+///
+/// Counts are kept here, updated from each status event (one event, one count changed), so progress costs
+/// nothing per run however large the sweep; they start from the workspace's truth when the sweep starts.
+final class SweepStreams: Sendable {
+    private struct Tally {
+        var rankBy: RankKey?
+        var statuses: [String: RunStatus] = [:]
+        var best: (runID: String, value: Double)?
+    }
+    private struct State {
+        var sweeps: [String: Tally] = [:]
+        var following = false
+        var token: FollowToken?
+    }
+    private let state = ConditionLock(State())
+    private let notifier: any NotificationSending
+
+    init(notifier: any NotificationSending) { self.notifier = notifier }
+
+    /// Follows every run of the workspace, before a sweep is made: its runs are then each seen from their
+    /// beginning, however fast they end.
+    func prepare(_ ws: Workspace) {
+        let first = state.withLock { s -> Bool in
+            defer { s.following = true }
+            return !s.following
+        }
+        guard first else { return }
+        let token = ws.follow(runIDs: nil, from: .now) { [weak self] event in self?.handle(event) }
+        state.withLock { $0.token = token }
+    }
+
+    /// Starts streaming `sweep`, made just now (after `prepare`).
+    func started(_ sweep: SweepRecord, in ws: Workspace) {
+        var tally = Tally(rankBy: sweep.rankBy.flatMap(RankKey.init))
+        for id in sweep.runIDs { tally.statuses[id] = .queued }
+        state.withLock { $0.sweeps[sweep.sweepID] = tally }
+        // Events of the runs made before the line above found no tally: read those runs once (they are made
+        // in order, so the first that does not exist yet ends the list). Later changes come as events.
+        var announced = false
+        for id in sweep.runIDs {
+            guard let r = try? ws.record(runID: id), FileSystem.exists(r.runDir) else { break }
+            announced = update(r, previous: nil, announce: true) || announced
+        }
+        if !announced { progress(sweep.sweepID) }
+    }
+
+    /// Re-reads every run of a sweep: after `cancel {sweep_id}`, the runs never made change status with no
+    /// event to say so.
+    func refresh(_ sweepID: String, in ws: Workspace) {
+        guard state.withLock({ $0.sweeps[sweepID] != nil }), let runs = try? ws.sweepRuns(sweepID) else { return }
+        for r in runs { update(r, previous: nil, announce: true) }
+    }
+
+    private func handle(_ event: RunEvent) {
+        guard case .status(let record, let previous) = event else { return }
+        update(record, previous: previous, announce: true)
+    }
+
+    /// Counts a run's status; true when it changed (and was announced).
+    @discardableResult
+    private func update(_ record: RunRecord, previous: RunStatus?, announce: Bool) -> Bool {
+        guard let sweepID = record.sweepID ?? SweepRecord.sweepID(ofRun: record.runID) else { return false }
+        let changed = state.withLock { s -> Bool in
+            guard var t = s.sweeps[sweepID] else { return false }
+            if t.statuses[record.runID] == record.status { return false }
+            t.statuses[record.runID] = record.status
+            if record.status == .completed, let key = t.rankBy, let v = key.value(of: record) {
+                if t.best == nil || (key.ascending ? v < t.best!.value : v > t.best!.value) { t.best = (record.runID, v) }
+            }
+            s.sweeps[sweepID] = t
+            return true
+        }
+        guard changed, announce else { return changed }
+        _ = notifier.notify(Notifications.runStatus, params: RunStreams.statusParams(record, previous: previous), droppable: false)
+        progress(sweepID)
+        return true
+    }
+
+    private func progress(_ sweepID: String) {
+        guard let params = state.withLock({ s -> JSONValue? in s.sweeps[sweepID].map { Self.params(sweepID, $0) } }) else { return }
+        _ = notifier.notify(Notifications.sweepProgress, params: params, droppable: false)
+    }
+
+    private static func params(_ sweepID: String, _ t: Tally) -> JSONValue {
+        var counts: [RunStatus: Int] = [:]
+        for s in t.statuses.values { counts[s, default: 0] += 1 }
+        var o: JSONObject = [
+            "sweep_id": .string(sweepID), "total": .int(Int64(t.statuses.count)),
+            "queued": .int(Int64(counts[.queued] ?? 0)),
+            "running": .int(Int64((counts[.running] ?? 0) + (counts[.validating] ?? 0))),
+            "completed": .int(Int64(counts[.completed] ?? 0)), "failed": .int(Int64(counts[.failed] ?? 0)),
+            "cancelled": .int(Int64(counts[.cancelled] ?? 0)),
+        ]
+        if let b = t.best, let key = t.rankBy {
+            o["best"] = ["run_id": .string(b.runID), "metric": .string(key.field), "value": .double(b.value)]
+        }
+        return .object(o)
+    }
+}
