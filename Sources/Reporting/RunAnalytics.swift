@@ -14,8 +14,8 @@ public enum RunAnalytics {
     }
 
     /// The metrics of in-memory values: `dates[i]` (`YYYY-MM-DD`) is the day of `pnl[i]`, in order. `trades`
-    /// nil means there is no trades file. nil when there are no days, `dates` and `pnl` differ in length, or
-    /// the capital is not a positive number.
+    /// nil means there is no trades file. nil when there are no days, `dates` and `pnl` differ in length, a pnl
+    /// is not finite, or the capital is not a positive number.
     public static func compute(dates: [String], pnl: [Double], trades: [TradeFigures]?, capital: Double) -> RunMetrics? {
         guard dates.count == pnl.count, pnl.allSatisfy(\.isFinite) else { return nil }
         let daily = DailyPnL(dates: dates, pnl: pnl)
