@@ -48,7 +48,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD` at the start of raw bytes, the hot path of pnl.csv. The date may be followed by
     /// nothing, or by `T`/space and a time (pandas writes `2020-01-01 00:00:00` for datetime columns).
-    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> CivilDate? {
+    /// Package-visible for Reporting, which reads trades' entry and exit days from the same bytes.
+    package static func parse(_ b: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
         if b.count > 10, b[10] != UInt8(ascii: "T"), b[10] != UInt8(ascii: " ") { return nil }
         @inline(__always) func digits(_ from: Int, _ n: Int) -> Int? {

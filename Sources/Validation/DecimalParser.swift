@@ -1,8 +1,9 @@
 /// Reads numbers such as `-487.12` straight from CSV bytes. A million trade rows must not each allocate a String
 /// only to call `Double(_:)`; the plain decimal form every backtest writes is parsed here in a few nanoseconds,
 /// and anything else (exponents, `inf`, `nan`, surrounding spaces, more than 15 digits) falls back to
-/// `Double(String)`, so results never differ from Swift's own parser.
-enum DecimalParser {
+/// `Double(String)`, so results never differ from Swift's own parser. Package-visible so that Reporting reads the
+/// numbers of the same files exactly as the validator does.
+package enum DecimalParser {
     /// Exact powers of ten up to 10^15: with a mantissa below 2^53, `mantissa / 10^k` is one correctly rounded
     /// division, so the fast path gives exactly what `Double(String)` gives. (A switch, not a static array: a
     /// global's lazy initialiser check on every row showed up in profiles.)
@@ -30,15 +31,15 @@ enum DecimalParser {
 
     /// A parsed number. `cents` is the exact value in hundredths when the text had at most two decimals, so that
     /// sums of money are exact no matter how many rows there are.
-    struct Value {
-        var double: Double
-        var cents: Int64?
+    package struct Value {
+        package var double: Double
+        package var cents: Int64?
     }
 
     /// The number in `b`, or nil if it is not one. NaN is returned as a value (the caller decides what a NaN
     /// means); an empty field is nil.
     @inline(__always)
-    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
+    package static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
         let n = b.count
         if n == 0 { return nil }
         var i = 0
