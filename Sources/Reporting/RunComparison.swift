@@ -5,11 +5,12 @@ import Provenance
 /// Puts runs side by side: the analytics table users used to build by hand from each run's summary.csv.
 ///
 /// Columns, in order: `run_id`, `status`, `script`, then one `param.<name>` per parameter (union over the
-/// runs, first-seen order), then one column per metric (union of the summary.csv metric names, first-seen
-/// order). Parameters carry the `param.` prefix so that a parameter and a metric of the same name
-/// (`capital` is often both) stay apart; a metric named like one of the fixed columns is shown as
-/// `metric.<name>`. A run without a value in a column has `null` there (an empty CSV cell). Between params
-/// and metrics, one `package.<name>` column per installed package whose version differs between the runs.
+/// runs, first-seen order), then one `package.<name>` column per installed package whose version differs
+/// between the runs, then one `metrics.<name>` per analytic the server computed (the record's `metrics`, the
+/// same formulas for every run: docs/metrics.md), then one `summary.<name>` per row of the scripts' own
+/// summary.csv (union, first-seen order). Every group has its prefix, so that a parameter, a server metric
+/// and a script's metric of the same name (`capital`, `sharpe`) never collide. A run without a value in a
+/// column has `null` there (an empty CSV cell).
 public enum RunComparison {
     /// The fixed leading columns.
     public static let fixedColumns = ["run_id", "status", "script"]
@@ -33,6 +34,8 @@ public enum RunComparison {
         var metricColumns: [String] = []
         var seenParams: Set<String> = []
         var seenMetrics: Set<String> = []
+        var serverMetricColumns: [String] = []
+        var seenServerMetrics: Set<String> = []
         var partial: [(fixed: [JSONValue], params: [String: JSONValue], metrics: [String: (value: JSONValue, text: String)])] = []
 
         for (record, summaryPath) in runs {
@@ -46,9 +49,16 @@ public enum RunComparison {
                 }
             }
             var metrics: [String: (value: JSONValue, text: String)] = [:]
+            if case .object(let m)? = record["metrics"] {
+                for (name, value) in m {
+                    let column = "metrics." + name
+                    if seenServerMetrics.insert(column).inserted { serverMetricColumns.append(column) }
+                    metrics[column] = (value, value.isNull ? "" : JSONWriter.string(value))
+                }
+            }
             if let summaryPath, let bytes = try? FileSystem.readFile(summaryPath, limit: 16 << 20) {
                 for (name, text) in SummaryMetrics.texts(bytes) {
-                    let column = fixedColumns.contains(name) || name.hasPrefix("param.") || name.hasPrefix("package.") ? "metric." + name : name
+                    let column = "summary." + name
                     if seenMetrics.insert(column).inserted { metricColumns.append(column) }
                     metrics[column] = (SummaryMetrics.value(text), text)
                 }
@@ -56,6 +66,7 @@ public enum RunComparison {
             partial.append((fixed, params, metrics))
         }
 
+        metricColumns = serverMetricColumns + metricColumns
         let columns = fixedColumns + paramColumns + packageColumns + metricColumns
         var rows: [JSONObject] = []
         var csv = CSVText.line(columns)

@@ -35,8 +35,9 @@ final class ContractTests: XCTestCase {
         let methods = Set(doc["methods"].arrayValue?.compactMap { $0["name"].stringValue } ?? [])
         let notifications = Set(doc["x-notifications"].arrayValue?.compactMap { $0["name"].stringValue } ?? [])
         XCTAssertTrue(methods.isSuperset(of: ["run", "status", "logs", "list", "cancel", "validate", "results", "read",
-                                              "compare", "report", "rerun", "subscribe", "unsubscribe", "health"]))
-        XCTAssertEqual(notifications, ["run/status", "run/log", "run/progress"])
+                                              "compare", "report", "rerun", "subscribe", "unsubscribe", "health",
+                                              "sweep", "delete", "tag"]))
+        XCTAssertEqual(notifications, ["run/status", "run/log", "run/progress", "sweep/progress"])
         let guide = try String(contentsOfFile: repo + "/docs/protocol.md", encoding: .utf8)
         for name in methods.union(notifications) {
             XCTAssertTrue(guide.contains("`\(name)`"), "docs/protocol.md does not mention `\(name)`")

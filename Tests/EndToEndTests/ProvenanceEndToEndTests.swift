@@ -277,17 +277,19 @@ final class ProvenanceEndToEndTests: XCTestCase {
         for id in [a, b] { XCTAssertEqual(try waitForEnd(s, id)["params"]["status"], "completed") }
 
         let table = try s.result("compare", ["run_ids": [.string(a), .string(b)], "format": "csv"])
+        // A script's own summary rows are `summary.<name>`: a row named like a column (status) cannot collide.
         XCTAssertEqual(table["columns"], ["run_id", "status", "script", "param.variant", "param.extra",
-                                          "total_pnl", "win_rate", "alpha", "beta", "metric.status"])
+                                          "summary.total_pnl", "summary.win_rate", "summary.alpha", "summary.beta",
+                                          "summary.status"])
         XCTAssertEqual(table["rows"], [
             ["run_id": .string(a), "status": "completed", "script": "summ.py", "param.variant": "a", "param.extra": nil,
-             "total_pnl": 100.5, "win_rate": 55, "alpha": 1.5, "beta": nil, "metric.status": nil],
+             "summary.total_pnl": 100.5, "summary.win_rate": 55, "summary.alpha": 1.5, "summary.beta": nil, "summary.status": nil],
             ["run_id": .string(b), "status": "completed", "script": "summ.py", "param.variant": "b",
-             "param.extra": "say \"hi\", ok", "total_pnl": -20.0, "win_rate": 40, "alpha": nil, "beta": "x,y",
-             "metric.status": "ok"],
+             "param.extra": "say \"hi\", ok", "summary.total_pnl": -20.0, "summary.win_rate": 40, "summary.alpha": nil,
+             "summary.beta": "x,y", "summary.status": "ok"],
         ])
         XCTAssertEqual(table["csv"].stringValue,
-                       "run_id,status,script,param.variant,param.extra,total_pnl,win_rate,alpha,beta,metric.status\r\n"
+                       "run_id,status,script,param.variant,param.extra,summary.total_pnl,summary.win_rate,summary.alpha,summary.beta,summary.status\r\n"
                        + "\(a),completed,summ.py,a,,100.50,55,1.5,,\r\n"
                        + "\(b),completed,summ.py,b,\"say \"\"hi\"\", ok\",-20.00,40,,\"x,y\",ok\r\n")
 

@@ -36,17 +36,17 @@ final class RunComparisonTests: XCTestCase {
         let table = RunComparison.table(runs: [(a, dir + "/a.csv"), (b, dir + "/b.csv"), (c, nil)])
         XCTAssertEqual(table.columns, [
             "run_id", "status", "script", "param.capital", "param.mode", "param.window",
-            "total_pnl", "win_rate", "total_trades", "start_date", "sharpe_ratio", "note", "odd",
+            "summary.total_pnl", "summary.win_rate", "summary.total_trades", "summary.start_date", "summary.sharpe_ratio", "summary.note", "summary.odd",
         ])
         XCTAssertEqual(table.rows.count, 3)
-        XCTAssertEqual(table.rows[0]["total_pnl"], .double(1234.5))
-        XCTAssertEqual(table.rows[0]["total_trades"], .int(41))
-        XCTAssertEqual(table.rows[0]["start_date"], "2024-01-01")
-        XCTAssertEqual(table.rows[0]["sharpe_ratio"], .null)
+        XCTAssertEqual(table.rows[0]["summary.total_pnl"], .double(1234.5))
+        XCTAssertEqual(table.rows[0]["summary.total_trades"], .int(41))
+        XCTAssertEqual(table.rows[0]["summary.start_date"], "2024-01-01")
+        XCTAssertEqual(table.rows[0]["summary.sharpe_ratio"], .null)
         XCTAssertEqual(table.rows[1]["param.window"], 5)
-        XCTAssertEqual(table.rows[1]["note"], "has, comma")
-        XCTAssertEqual(table.rows[1]["odd"], "nan")
-        XCTAssertEqual(table.rows[2]["total_pnl"], .null)
+        XCTAssertEqual(table.rows[1]["summary.note"], "has, comma")
+        XCTAssertEqual(table.rows[1]["summary.odd"], "nan")
+        XCTAssertEqual(table.rows[2]["summary.total_pnl"], .null)
         for row in table.rows { XCTAssertEqual(row.keys, table.columns) }
 
         let lines = table.csv.components(separatedBy: "\r\n")
@@ -55,6 +55,16 @@ final class RunComparisonTests: XCTestCase {
         XCTAssertEqual(lines[2], "r2,failed,s.py,2000,,5,-10.00,,,,1.2,\"has, comma\",nan")
         XCTAssertEqual(lines[3], "r3,cancelled,t.py,,,,,,,,,,")
         XCTAssertEqual(lines.count, 5)  // trailing CRLF
+    }
+
+    func testServerMetricsComeBeforeTheScriptsOwnAndNeverCollide() {
+        let dir = TestFiles.makeTempDir(self)
+        TestFiles.write("metric,value\nsharpe,0.597\n", to: dir + "/a.csv")
+        let a: JSONObject = ["run_id": "r1", "status": "completed", "script": "s.py", "metrics": ["sharpe": 0.822, "trades": 3]]
+        let table = RunComparison.table(runs: [(a, dir + "/a.csv")])
+        XCTAssertEqual(table.columns, ["run_id", "status", "script", "metrics.sharpe", "metrics.trades", "summary.sharpe"])
+        XCTAssertEqual(table.rows[0]["metrics.sharpe"], .double(0.822))
+        XCTAssertEqual(table.rows[0]["summary.sharpe"], .double(0.597))
     }
 
     func testCSVQuoting() {
@@ -79,7 +89,7 @@ final class RunComparisonTests: XCTestCase {
         let dir = TestFiles.makeTempDir(self)
         TestFiles.write("metric,value\nstatus,ok\n", to: dir + "/s.csv")
         let table = RunComparison.table(runs: [(["run_id": "r", "status": "completed"], dir + "/s.csv")])
-        XCTAssertEqual(table.columns, ["run_id", "status", "script", "metric.status"])
+        XCTAssertEqual(table.columns, ["run_id", "status", "script", "summary.status"])
         XCTAssertEqual(table.rows[0]["status"], "completed")
     }
 }

@@ -1,4 +1,5 @@
 import JSON
+import Validation
 
 /// The hooks a real supervisor runs with: the workspace index, validation by the workspace's profiles,
 /// provenance (metadata and code capture), and a scheduling pass when the run ends so that queued runs start
@@ -18,6 +19,9 @@ public enum StandardHooks {
                     return (false, .null, ["backtest-rpc.json cannot be read, so the outputs were not validated"])
                 }
                 return validation.hook(record, spec)
+            },
+            analyse: { record, _ in
+                RunAnalysis(configuredCapital: validation?.config.capital ?? ValidationConfig().capital).members(record)
             },
             beforeEnd: { record, spec in provenance.ending(record, spec) },
             afterEnd: { record, _ in

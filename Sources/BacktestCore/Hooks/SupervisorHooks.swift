@@ -18,6 +18,9 @@ public struct SupervisorHooks: Sendable {
     /// kept in the record. `report` (unless null) becomes the record's `validation`; `errors` (the first
     /// few) go into a failed run's error message.
     public var validate: @Sendable (RunRecord, RunSpec) -> Validation
+    /// Called after `validate` for a script that exited with code 0: members to add to the record (the
+    /// server-computed `metrics`, the script's `summary`).
+    public var analyse: @Sendable (RunRecord, RunSpec) -> JSONObject
     /// Called when the final status is known, just before the final record is saved: work that readers of a
     /// finished run expect to find done (the metadata's end, the result hashes). Returns warnings.
     public var beforeEnd: @Sendable (RunRecord, RunSpec) -> [String]
@@ -28,9 +31,11 @@ public struct SupervisorHooks: Sendable {
     public init(index: (any RunIndexing)? = nil,
                 onStart: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] },
                 validate: @escaping @Sendable (RunRecord, RunSpec) -> Validation = { _, _ in (true, .null, []) },
+                analyse: @escaping @Sendable (RunRecord, RunSpec) -> JSONObject = { _, _ in [:] },
                 beforeEnd: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] },
                 afterEnd: @escaping @Sendable (RunRecord, RunSpec) -> [String] = { _, _ in [] }) {
-        self.index = index; self.onStart = onStart; self.validate = validate; self.beforeEnd = beforeEnd
+        self.index = index; self.onStart = onStart; self.validate = validate; self.analyse = analyse
+        self.beforeEnd = beforeEnd
         self.afterEnd = afterEnd
     }
 

@@ -143,6 +143,7 @@ struct RunSupervisor {
         let v = ctx.hooks.validate(record, spec)
         if !v.report.isNull { record.validation = v.report }
         if record.exitCode == 0 {
+            for (name, value) in ctx.hooks.analyse(record, spec) { record.extra[name] = value }
             if v.valid {
                 record.status = .completed
             } else {

@@ -32,6 +32,8 @@ ERROR_CODES: Mapping[str, int] = MappingProxyType({
     "workspace_error": 2010,
     "run_not_finished": 2011,
     "results_missing": 2012,
+    "sweep_not_found": 2013,
+    "runs_active": 2014,
 })
 
 # Statuses from: x-run-statuses
@@ -51,6 +53,7 @@ TERMINAL_STATUSES: FrozenSet[str] = frozenset({"completed", "failed", "cancelled
 METHODS: Tuple[str, ...] = (
     "cancel",
     "compare",
+    "delete",
     "health",
     "initialize",
     "list",
@@ -64,6 +67,8 @@ METHODS: Tuple[str, ...] = (
     "shutdown",
     "status",
     "subscribe",
+    "sweep",
+    "tag",
     "unsubscribe",
     "validate",
 )
@@ -72,6 +77,7 @@ NOTIFICATIONS: Tuple[str, ...] = (
     "run/log",
     "run/progress",
     "run/status",
+    "sweep/progress",
 )
 #: The notifications a client may send (client → server).
 CLIENT_NOTIFICATIONS: Tuple[str, ...] = (

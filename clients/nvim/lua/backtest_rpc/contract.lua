@@ -25,6 +25,8 @@ return {
     workspace_error = 2010,
     run_not_finished = 2011,
     results_missing = 2012,
+    sweep_not_found = 2013,
+    runs_active = 2014,
   },
   -- Statuses from: x-run-statuses
   -- Every status a run can have.
@@ -46,6 +48,7 @@ return {
   methods = {
     "cancel",
     "compare",
+    "delete",
     "health",
     "initialize",
     "list",
@@ -59,6 +62,8 @@ return {
     "shutdown",
     "status",
     "subscribe",
+    "sweep",
+    "tag",
     "unsubscribe",
     "validate",
   },
@@ -67,6 +72,7 @@ return {
     "run/log",
     "run/progress",
     "run/status",
+    "sweep/progress",
   },
   -- The notifications a client may send (client -> server).
   client_notifications = {
