@@ -1,4 +1,5 @@
 import Base
+import Glibc
 import JSON
 
 /// The git state of the folder a script lives in: which commit, which branch, and whether (and how) the
@@ -41,6 +42,9 @@ public struct GitInfo: Sendable, Equatable {
     ///   the runs folder: when the workspace is a repository that does not ignore it, every run's own output
     ///   would otherwise make the tree dirty.
     public static func collect(directory: String, excluding: [String] = []) -> GitInfo? {
+        // Asking git costs a process (~3 ms, on the path of every short run); a folder with no `.git` above
+        // it is in no work tree, unless GIT_DIR points elsewhere.
+        guard getenv("GIT_DIR") != nil || hasGitAbove(directory) else { return nil }
         let env = ["GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"]
         func git(_ args: [String]) -> CommandRunner.Output? {
             CommandRunner.run("git", ["--no-pager", "-c", "color.ui=false", "-C", directory] + args, environment: env, timeout: 30)
@@ -97,6 +101,17 @@ public struct GitInfo: Sendable, Equatable {
 
     /// `{commit, branch, dirty, diff_file?, untracked?, root}` for the metadata document. The diff itself is
     /// not inlined (it can be large); it lives in `code/git.diff`.
+    /// Whether `directory` or a parent holds `.git` (a folder, or the file a worktree or submodule has).
+    static func hasGitAbove(_ directory: String) -> Bool {
+        var dir = PathText.normalize(FileSystem.realpath(directory) ?? directory)
+        while true {
+            if FileSystem.exists(dir + "/.git") { return true }
+            let up = PathText.parent(dir)
+            if up == dir || dir.isEmpty { return false }
+            dir = up
+        }
+    }
+
     public func json() -> JSONValue {
         var o = JSONObject()
         o["commit"] = .from(commit)

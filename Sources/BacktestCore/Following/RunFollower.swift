@@ -39,6 +39,7 @@ final class RunFollower: Sendable {
         var wake = false
     }
     private let inbox = ConditionLock(Inbox())
+    private let wakeup = FollowerWakeup()
 
     init(runsDir: String, store: RunStore, interval: Double = 0.02, activeRunIDs: @escaping @Sendable () -> [String]) {
         self.runsDir = runsDir
@@ -77,7 +78,8 @@ final class RunFollower: Sendable {
     func stop() { send { $0.stopped = true } }
 
     private func send<T>(_ body: (inout Inbox) -> T) -> T {
-        inbox.withLockAndBroadcast { i -> T in
+        defer { wakeup.signal() }
+        return inbox.withLockAndBroadcast { i -> T in
             i.wake = true
             return body(&i)
         }
@@ -96,11 +98,25 @@ final class RunFollower: Sendable {
             guard let work = taken else { return }
             w.apply(work.added, work.addedRuns, work.removed, activeRunIDs: activeRunIDs)
             let busy = w.tick()
+            watchDirectories(w)
             if busy { continue }
-            // Sleep until the next tick, or until someone asks for something.
-            let deadline = Date(timeIntervalSinceNow: w.isIdle ? 3600 : interval)
-            _ = inbox.wait(until: { $0.wake || $0.stopped }, deadline: deadline) { _ in () }
+            // Sleep until the next tick, until someone asks for something, or until a followed run's record
+            // changes (`FollowerWakeup`).
+            if inbox.withLock({ $0.wake || $0.stopped }) { continue }
+            wakeup.wait(seconds: w.isIdle ? 3600 : interval)
         }
+    }
+}
+
+extension RunFollower {
+    /// Keeps the kernel watching exactly the run dirs of the runs followed now (and the runs dir while some
+    /// follower follows all runs), so that a record written there wakes the watcher at once.
+    fileprivate func watchDirectories(_ w: Watcher) {
+        var dirs = Set<String>()
+        for f in w.followers.values { for watch in f.watches.values { dirs.insert(watch.paths.runDir) } }
+        if w.followers.values.contains(where: \.all) { dirs.insert(runsDir) }
+        wakeup.keepOnly(dirs)
+        for d in dirs { wakeup.watch(d, mask: d == runsDir ? FollowerWakeup.runsDirMask : FollowerWakeup.runDirMask) }
     }
 }
 
