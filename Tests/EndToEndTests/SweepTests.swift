@@ -82,6 +82,13 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(status["total"].intValue, 6)
         XCTAssertEqual(status["completed"].intValue, 6)
         XCTAssertEqual(status["best"]["value"].doubleValue, 3)
+        // The sweep's report: ranked runs and a heatmap of rank_by over the two swept params.
+        let report = try s.result("report", ["sweep_id": .string(id)])
+        let html = try String(contentsOfFile: report["path"].stringValue ?? "", encoding: .utf8)
+        XCTAssertTrue(html.contains("<h2>params.fast by fast and slow</h2>"), html)
+        XCTAssertEqual(html.components(separatedBy: "<table class=\"heat\">").count, 2)
+        for r in runs { XCTAssertTrue(html.contains(r), "\(r) not in the report") }
+        XCTAssertLessThan(html.range(of: runs[5])!.lowerBound, html.range(of: runs[0])!.lowerBound, "best first")
         let missing = try s.request("status", ["sweep_id": "sweep_20000101_000000_000"])
         XCTAssertEqual(missing["error"]["code"].intValue, 2013)
         let both = try s.request("status", ["sweep_id": .string(id), "run_id": .string(runs[0])])

@@ -12,7 +12,13 @@ struct ResultCache: Sendable {
     func lookup(_ key: String) -> RunRecord? {
         guard let bytes = AtomicFile.read(entry(key)) else { return nil }
         let runID = String(decoding: bytes, as: UTF8.self).trimmingSpaces()
-        guard let r = try? store.load(runID: runID), r.status == .completed, r.cacheKey == key else {
+        guard let r = try? store.load(runID: runID) else {
+            unlink(entry(key))
+            return nil
+        }
+        // Written just before its run's final record: until that lands, the entry is not believed (nor dropped).
+        guard r.status.isTerminal else { return nil }
+        guard r.status == .completed, r.cacheKey == key else {
             unlink(entry(key))
             return nil
         }
@@ -20,7 +26,8 @@ struct ResultCache: Sendable {
     }
 
     /// Makes `record` (completed, with a key) its key's entry: always when it ran with `refresh`, else only when
-    /// no usable entry is there (the first completed run of a key stays its answer).
+    /// no usable entry is there (the first completed run of a key stays its answer). Called by the supervisor
+    /// just before the run's final record is saved.
     func remember(_ record: RunRecord, replacing: Bool) {
         guard record.status == .completed, let key = record.cacheKey, record.cachedFrom == nil else { return }
         if !replacing, lookup(key) != nil { return }

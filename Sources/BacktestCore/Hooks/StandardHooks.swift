@@ -23,12 +23,15 @@ public enum StandardHooks {
             analyse: { record, _ in
                 RunAnalysis(configuredCapital: validation?.config.capital ?? ValidationConfig().capital).members(record)
             },
-            beforeEnd: { record, spec in provenance.ending(record, spec) },
-            afterEnd: { record, _ in
-                let warnings = provenance.ended(record)
-                // A completed run with a key becomes its key's cache entry (`refresh` replaces the one there).
+            beforeEnd: { record, spec in
+                // Before the final record: a client that sees `completed` and asks again must find the entry.
                 ResultCache(layout: layout, store: RunStore(layout: layout, index: index))
                     .remember(record, replacing: record.extra["cache"]?.stringValue == CacheMode.refresh.rawValue)
+                return provenance.ending(record, spec)
+            },
+            afterEnd: { record, _ in
+                let warnings = provenance.ended(record)
+
                 Scheduler.passAfterRunEnded(layout: layout, index: index)
                 return warnings
             })

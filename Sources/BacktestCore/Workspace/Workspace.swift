@@ -345,6 +345,22 @@ public final class Workspace: Sendable {
         try RunReportFile.write(for: record(runID: runID), configuredCapital: RunValidation(workspace: config).config.capital)
     }
 
+    /// Writes `<state>/sweeps/<sweep_id>.html` (`SweepReport`: the runs ranked by the sweep's `rank_by`, and
+    /// a heatmap of it over the first two params the sweep varied) and returns its path.
+    public func report(sweepID: String) throws(CoreError) -> String {
+        let sweep = try sweeps.load(sweepID)
+        let key = sweep.rankBy.flatMap(RankKey.init)
+        let rows = try sweepRuns(sweepID).map { r in
+            SweepReport.Row(runID: r.runID, status: r.status.rawValue, params: r.params,
+                            value: r.status == .completed ? key?.value(of: r) : nil)
+        }
+        let html = SweepReport.render(sweepID: sweepID, script: sweep.script, rankBy: key?.field,
+                                      ascending: key?.ascending ?? false, rows: rows)
+        let path = layout.sweepsDir + "/" + sweepID + ".html"
+        try CoreError.workspaceFile(path) { () throws(FileError) in try AtomicFile.write(Array(html.utf8), to: path) }
+        return path
+    }
+
     // MARK: Following runs
     // Status changes, log lines and progress of any run of the workspace, whichever process started it
     // (see `RunFollower`).
