@@ -65,6 +65,7 @@ final class SQLiteConnection: @unchecked Sendable {
                 let n = Int32(i + 1)
                 switch v {
                 case .int(let x): sqlite3_bind_int64(handle, n, x)
+                case .real(let x): sqlite3_bind_double(handle, n, x)
                 case .text(let s): sqlite3_bind_text(handle, n, s, -1, SQLiteConnection.transient)
                 case .null: sqlite3_bind_null(handle, n)
                 }
@@ -105,6 +106,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     enum Value {
         case int(Int64)
+        case real(Double)
         case text(String)
         case null
     }
