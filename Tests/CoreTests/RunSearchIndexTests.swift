@@ -161,6 +161,48 @@ final class RunSearchIndexTests: XCTestCase {
                        runs.suffix(3).reversed().map(\.runID))
     }
 
+    /// Small pages of many matches are read in order (runs by id, or the first sort key's index, in parts:
+    /// numbers, texts, missing) rather than by sorting every match: page after page, they give exactly the
+    /// runs and order of one page holding every match (which sorts them all).
+    func testPagesReadInOrderAgreeWithSortingEveryMatch() throws {
+        var runs: [RunRecord] = []
+        for n in 0..<300 {
+            var metrics: JSONObject = [:]
+            switch n % 10 {
+            case 0: break                                   // no sharpe
+            case 1: metrics["sharpe"] = "n/a"               // a text
+            case 2: metrics["sharpe"] = .string("\(n % 7)")  // a number as text
+            default: metrics["sharpe"] = .double(Double((n * 37) % 23) / 4 - 1)
+            }
+            runs.append(record(n, params: ["fast": .int(Int64(5 * (1 + n % 4)))], metrics: metrics,
+                               status: n % 13 == 0 ? .failed : .completed, tags: n % 3 == 0 ? ["x"] : []))
+        }
+        index.upsert(runs)
+        let cases: [(String, String?)] = [
+            ("", "metrics.sharpe desc"), ("", "metrics.sharpe"), ("params.fast >= 10", "metrics.sharpe asc"),
+            ("tags.x or params.fast = 5", "metrics.sharpe desc, params.fast"), ("metrics.sharpe != null", "metrics.sharpe desc"),
+            ("metrics.sharpe != 2 and params.fast != 20", "metrics.sharpe desc, created_at"),
+            ("params.fast = 10", nil), ("status = 'completed' and tags.x", nil), ("", "params.fast desc, metrics.sharpe"),
+            ("metrics.sharpe = null", "metrics.sharpe desc"), ("", "status, metrics.sharpe desc"),
+        ]
+        var shapes = Set<String>()
+        for (filter, order) in cases {
+            let all = try ids(filter, order: order, limit: 1000)
+            XCTAssertGreaterThan(all.count, 20, filter)
+            var pages: [String] = []
+            for offset in stride(from: 0, through: all.count + 7, by: 7) {
+                let q = RunQuery(filter: try RunFilter.parse(filter), order: try order.flatMap(RunOrder.parse), limit: 7, offset: offset)
+                let page = try index.query(q)
+                XCTAssertEqual(page.total, all.count, "\(filter) / \(order ?? "-") at \(offset)")
+                pages += page.runs.map(\.runID)
+                shapes.formUnion(try index.queryPlan(q).filter { $0.hasPrefix("page (") })
+            }
+            XCTAssertEqual(pages, all, "\(filter) / \(order ?? "-")")
+        }
+        XCTAssertEqual(shapes, ["page (joined):", "page (scanning):", "page (sort key numbers):", "page (sort key texts):",
+                                "page (sort key missing):"], "every shape was used")
+    }
+
     /// A record's values are replaced with it, and go with it.
     func testValuesFollowTheirRecord() throws {
         var r = record(0, params: ["fast": 10], metrics: ["sharpe": 2], tags: ["old"])
@@ -182,14 +224,25 @@ final class RunSearchIndexTests: XCTestCase {
         XCTAssertEqual(try ids("params.slow = 10"), [])
     }
 
-    /// Every condition reads an index: no full scan of run_values, and the value conditions use the
-    /// (key, num) or (key, text) index.
+    /// Every condition reads an index: in the joined shape (what few matches are read with) nothing scans runs
+    /// or run_values, a value condition reads a range of the (key, num) or (key, text) index, and a sort on the
+    /// key of a range condition follows that index.
     func testConditionsUseTheIndexes() throws {
-        let q = RunQuery(filter: try RunFilter.parse("metrics.sharpe > 1 and params.strategy = 'x' and tags.nightly"),
-                         order: try RunOrder.parse("metrics.sharpe desc"))
-        let plan = try index.queryPlan(q).joined(separator: "\n")
-        XCTAssertTrue(plan.contains("run_values_num"), plan)
-        XCTAssertTrue(plan.contains("run_values_text"), plan)
-        XCTAssertFalse(plan.contains("SCAN run_values"), plan)
+        func plan(_ filter: String, _ order: String? = nil) throws -> String {
+            try index.queryPlan(RunQuery(filter: try RunFilter.parse(filter), order: try order.flatMap(RunOrder.parse)))
+                .joined(separator: "\n")
+        }
+        for (filter, order) in [("metrics.sharpe > 1 and params.strategy = 'x' and tags.nightly", "metrics.sharpe desc"),
+                                ("params.fast = 10", "metrics.sharpe desc"), ("status = 'failed' or tags.x", nil),
+                                ("params.fast in (10, 'x') and sweep_id = null", nil)] {
+            let p = try plan(filter, order)
+            for line in p.split(separator: "\n") where line.contains("SCAN") {
+                XCTAssertTrue(line.hasSuffix("SCAN p"), "\(filter): a scan:\n\(p)")
+            }
+        }
+        XCTAssertTrue(try plan("metrics.sharpe > 1").contains("run_values_num (key=? AND num>?)"))
+        XCTAssertTrue(try plan("params.strategy = 'x'").contains("run_values_text (key=? AND text=?)"))
+        XCTAssertTrue(try plan("metrics.sharpe > 1", "metrics.sharpe desc").contains("RIGHT PART OF ORDER BY"),
+                      "the sort does not follow the index")
     }
 }

@@ -12,8 +12,8 @@ import Synchronization
 /// Three tables: `runs` holds the columns `list` filters and sorts on (small rows, so counting and scanning stay
 /// fast); `run_values` holds, one row each, the values a search names (params, metrics, summary, tags, sweep,
 /// cache origin, profile: `RunValue`), indexed by key and value so that every condition of a `where` reads one
-/// index range (docs/search.md); `records` holds each record's JSON, read only for the page of runs a `list`
-/// returns. All three are written in one transaction, so they never disagree.
+/// index range (docs/search.md; `RunSearch` answers queries); `records` holds each record's JSON, read only
+/// for the page of runs a `list` returns. All three are written in one transaction, so they never disagree.
 ///
 /// Several processes write rows (servers, supervisors), and a row may be refreshed from a run.json read a
 /// moment before its owner wrote a newer one. So every row carries the version of the run.json it came from
@@ -32,6 +32,7 @@ public final class RunIndex: RunIndexing, Sendable {
         let db: SQLiteConnection
         var upsertRun: SQLiteConnection.Statement
         var upsertRecord: SQLiteConnection.Statement
+        var runNumber: SQLiteConnection.Statement
         var deleteValues: SQLiteConnection.Statement
         var insertValue: SQLiteConnection.Statement
         /// The database file this connection opened (another process may replace a broken one).
@@ -47,8 +48,9 @@ public final class RunIndex: RunIndexing, Sendable {
             upsertRecord = try db.prepare("""
                 INSERT INTO records(run_id, json) VALUES(?1, ?2) ON CONFLICT(run_id) DO UPDATE SET json = ?2
                 """)
-            deleteValues = try db.prepare("DELETE FROM run_values WHERE run_id = ?")
-            insertValue = try db.prepare("INSERT OR REPLACE INTO run_values(run_id, key, num, text) VALUES(?, ?, ?, ?)")
+            runNumber = try db.prepare("SELECT id FROM runs WHERE run_id = ?")
+            deleteValues = try db.prepare("DELETE FROM run_values WHERE run = (SELECT id FROM runs WHERE run_id = ?)")
+            insertValue = try db.prepare("INSERT OR REPLACE INTO run_values(run, key, num, text) VALUES(?, ?, ?, ?)")
         }
     }
 
@@ -104,7 +106,9 @@ public final class RunIndex: RunIndexing, Sendable {
     private static func openChecked(_ path: String) throws(SQLiteConnection.Failure) -> (SQLiteConnection, Bool) {
         let db = try SQLiteConnection(path: path)
         sqlite3_busy_timeout(db.db, 5000)
-        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        // A search reads index ranges and looks runs up all over the file: with SQLite's default 2 MiB of
+        // cache, most of those reads would go back to the OS. Pages are only cached as they are read.
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;")
         let v = try db.prepare("PRAGMA user_version")
         v.bind([])
         let version = try v.step() ? v.int(0) : 0
@@ -122,16 +126,19 @@ public final class RunIndex: RunIndexing, Sendable {
             if try v.step(), v.int(0) == schemaVersion { try db.exec("COMMIT"); return (db, false) }
             try db.exec("""
                 DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS run_values;
-                CREATE TABLE runs(run_id TEXT PRIMARY KEY, status TEXT NOT NULL, script TEXT NOT NULL,
-                                  created_at INTEGER NOT NULL, version INTEGER NOT NULL, rank INTEGER NOT NULL);
+                -- id: the run's number in this file, which run_values refers to (a join on an integer is
+                -- cheaper than on the text id). Kept by updates, so a run's values never change hands.
+                CREATE TABLE runs(id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+                                  script TEXT NOT NULL, created_at INTEGER NOT NULL, version INTEGER NOT NULL,
+                                  rank INTEGER NOT NULL);
                 CREATE INDEX runs_status ON runs(status);
                 CREATE INDEX runs_script ON runs(script);
                 CREATE INDEX runs_created ON runs(created_at);
                 CREATE TABLE records(run_id TEXT PRIMARY KEY, json TEXT NOT NULL);
-                -- Keyed by (run_id, key): a run's values are replaced together, and a sort key joins on it. The
-                -- two indexes carry the primary key, so a condition's subquery reads its index alone.
-                CREATE TABLE run_values(run_id TEXT NOT NULL, key TEXT NOT NULL, num REAL, text TEXT,
-                                        PRIMARY KEY(run_id, key)) WITHOUT ROWID;
+                -- Keyed by (run, key): a run's values are replaced together, and a condition or sort key joins
+                -- on it. The two indexes carry the primary key, so a range of one is all a condition reads.
+                CREATE TABLE run_values(run INTEGER NOT NULL, key TEXT NOT NULL, num REAL, text TEXT,
+                                        PRIMARY KEY(run, key)) WITHOUT ROWID;
                 CREATE INDEX run_values_num ON run_values(key, num);
                 CREATE INDEX run_values_text ON run_values(key, text);
                 PRAGMA user_version = \(schemaVersion);
@@ -172,8 +179,9 @@ public final class RunIndex: RunIndexing, Sendable {
                     guard sqlite3_changes(s.db.db) > 0 else { continue }
                     try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json(), numbersAsWritten: true))])
                     try s.deleteValues.run([.text(r.runID)])
+                    guard let run = try s.runNumber.firstInt([.text(r.runID)]) else { continue }
                     for v in RunValue.rows(of: r) {
-                        try s.insertValue.run([.text(r.runID), .text(v.key), v.number.map { .real($0) } ?? .null,
+                        try s.insertValue.run([.int(run), .text(v.key), v.number.map { .real($0) } ?? .null,
                                                v.text.map { .text($0) } ?? .null])
                     }
                 }
@@ -208,7 +216,8 @@ public final class RunIndex: RunIndexing, Sendable {
                 try s.db.exec("BEGIN IMMEDIATE")
                 let a = try s.db.prepare("DELETE FROM runs WHERE run_id = ?")
                 let b = try s.db.prepare("DELETE FROM records WHERE run_id = ?")
-                for id in runIDs { try a.run([.text(id)]); try b.run([.text(id)]); try s.deleteValues.run([.text(id)]) }
+                // The values first: they are found through the runs row.
+                for id in runIDs { try s.deleteValues.run([.text(id)]); try a.run([.text(id)]); try b.run([.text(id)]) }
                 try s.db.exec("COMMIT")
             } catch {
                 try? s.db.exec("ROLLBACK")
@@ -258,42 +267,13 @@ public final class RunIndex: RunIndexing, Sendable {
 
     /// One page of runs matching `q`, in its order, and how many match in all.
     public func query(_ q: RunQuery) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
-        guard let whereSQL = q.whereSQL() else { return (0, []) }
-        return try read { (db) throws(SQLiteConnection.Failure) in
-            let countSQL = q.countSQL(whereSQL)
-            let count = try db.prepare(countSQL.sql)
-            count.bind(countSQL.values)
-            let total = try count.step() ? Int(count.int(0)) : 0
-            guard q.limit > 0, q.offset < total else { return (total, []) }
-            let pageSQL = q.pageSQL(whereSQL)
-            let page = try db.prepare(pageSQL.sql)
-            page.bind(pageSQL.values)
-            var runs: [RunRecord] = []
-            runs.reserveCapacity(min(q.limit, total))
-            while try page.step() { if let r = Self.decode(page.bytes(0)) { runs.append(r) } }
-            return (total, runs)
-        }
+        try read { (db) throws(SQLiteConnection.Failure) in try RunSearch(query: q).run(on: db) }
     }
 
     /// SQLite's plan for the count and the page of `q` (EXPLAIN QUERY PLAN, one line per step): what the
     /// search benchmark prints to show that every condition reads an index.
     public func queryPlan(_ q: RunQuery) throws(CoreError) -> [String] {
-        guard let whereSQL = q.whereSQL() else { return [] }
-        return try read { (db) throws(SQLiteConnection.Failure) in
-            var lines: [String] = []
-            for (label, sql) in [("count", q.countSQL(whereSQL)), ("page", q.pageSQL(whereSQL))] {
-                let st = try db.prepare("EXPLAIN QUERY PLAN " + sql.sql)
-                st.bind(sql.values)
-                lines.append(label + ":")
-                var depth: [Int64: Int] = [0: 0]
-                while try st.step() {
-                    let d = (depth[st.int(1)] ?? 0) + 1
-                    depth[st.int(0)] = d
-                    lines.append(String(repeating: "  ", count: d) + st.text(3))
-                }
-            }
-            return lines
-        }
+        try read { (db) throws(SQLiteConnection.Failure) in try RunSearch(query: q).plan(on: db) }
     }
 
     private func read<T>(_ body: (SQLiteConnection) throws(SQLiteConnection.Failure) -> T) throws(CoreError) -> T {

@@ -89,6 +89,13 @@ final class SQLiteConnection: @unchecked Sendable {
             sqlite3_reset(handle)
         }
 
+        /// The first column of the first row as an integer (nil: no row); reset after, so it holds no lock.
+        func firstInt(_ values: [Value]) throws(Failure) -> Int64? {
+            bind(values)
+            defer { sqlite3_reset(handle) }
+            return try step() ? int(0) : nil
+        }
+
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
         func text(_ column: Int32) -> String {
