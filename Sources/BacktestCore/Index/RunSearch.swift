@@ -8,10 +8,12 @@
 struct RunSearch {
     let query: RunQuery
 
-    /// The total and the page, read in one transaction (one snapshot of the index).
+    /// The total and the page, read in one transaction (one snapshot of the index, though the count and the
+    /// page are several statements).
     func run(on db: SQLiteConnection) throws(SQLiteConnection.Failure) -> (total: Int, runs: [RunRecord]) {
-        try db.exec("BEGIN")
-        defer { try? db.exec("COMMIT") }
+        // A connection left inside a transaction by a failed write still answers, without the snapshot.
+        let snapshot = (try? db.exec("BEGIN")) != nil
+        defer { if snapshot { try? db.exec("COMMIT") } }
         guard let joined = RunQuerySQL(query) else { return (0, []) }
         let total = try count(joined, db)
         guard query.limit > 0, query.offset < total else { return (total, []) }
