@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Provenance", "Validation", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["BacktestServer", "JSONRPC", "JSON", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["BacktestServer", "BacktestCore", "JSONRPC", "JSON", "TestSupport"]),
     ]
 )

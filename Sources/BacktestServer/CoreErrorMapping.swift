@@ -42,3 +42,15 @@ extension CoreError {
         return RPCError(code: code, message: description, data: .object(data))
     }
 }
+
+extension SearchSyntaxError {
+    /// -32602 saying where the `where` or `order_by` text stopped making sense: `{field, position, expected,
+    /// got}`, the position in Unicode code points from 0. `got` is the client's text: echoed cut.
+    var rpcError: RPCError {
+        let got = ClientEcho.text(got)
+        return RPCError(code: RPCErrorCode.invalidParams,
+                        message: "Invalid params: \(field): expected \(expected) at position \(position), got \(got)",
+                        data: ["field": .string(field), "position": .int(Int64(position)), "expected": .string(expected),
+                               "got": .string(got)])
+    }
+}

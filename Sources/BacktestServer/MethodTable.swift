@@ -7,7 +7,7 @@ import JSONRPC
 /// contract (`rpc.discover`); core errors become their documented JSON-RPC errors here, in one place.
 enum MethodTable {
     static func register(into r: MethodRegistry, session s: ServerSession) {
-        r.mapErrors { error in (error as? CoreError)?.rpcError }
+        r.mapErrors { error in (error as? CoreError)?.rpcError ?? (error as? SearchSyntaxError)?.rpcError }
         r.register(HealthMethod(session: s))
         r.register(RunMethod(session: s))
         r.register(StatusMethod(session: s))

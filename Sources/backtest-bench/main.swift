@@ -5,6 +5,7 @@ import Foundation
 let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("transport", "pipelined health requests and round-trip latency vs cat", TransportBench.run),
     ("core", "run submission, list over 10,000 runs, start-up, logs tail", CoreBench.run),
+    ("search", "where / order_by: the first page of a search over an index of 100,000 runs", SearchBench.run),
     ("capture", "1,000,000 log lines through a supervised run vs writing to a file; spawn latency", CaptureBench.run),
     ("stream", "1,000,000 log lines through the server to a fast client vs writing to a file", StreamBench.run),
     ("validation", "validating 1,000,000 trades vs wc -l", ValidationBench.run),

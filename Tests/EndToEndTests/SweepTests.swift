@@ -82,6 +82,13 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(status["total"].intValue, 6)
         XCTAssertEqual(status["completed"].intValue, 6)
         XCTAssertEqual(status["best"]["value"].doubleValue, 3)
+        // list and compare by sweep, searched and ranked by the index.
+        XCTAssertEqual(try s.result("list", ["sweep_id": .string(id)])["total"].intValue, 6)
+        let fast3 = try s.result("list", ["sweep_id": .string(id), "where": "params.fast = 3", "order_by": "params.slow desc"])
+        XCTAssertEqual(fast3["runs"].arrayValue?.compactMap { $0["run_id"].stringValue }, [runs[5], runs[4]])
+        let ranked = try s.result("compare", ["where": .string("sweep_id = \"\(id)\" and params.slow = 20"), "order_by": "params.fast desc"])
+        XCTAssertEqual(ranked["rows"].arrayValue?.compactMap { $0["run_id"].stringValue }, [runs[5], runs[3], runs[1]])
+
         // The sweep's report: ranked runs and a heatmap of rank_by over the two swept params.
         let report = try s.result("report", ["sweep_id": .string(id)])
         let html = try String(contentsOfFile: report["path"].stringValue ?? "", encoding: .utf8)

@@ -9,9 +9,11 @@ import Synchronization
 /// from them when it is missing, corrupt or of another schema version, and reconciled with the runs dir when
 /// a workspace opens.
 ///
-/// Two tables: `runs` holds the columns `list` filters and sorts on (small rows, so counting and scanning stay
-/// fast); `records` holds each record's JSON, read only for the page of runs a `list` returns. Both are
-/// written in one transaction, so they never disagree.
+/// Three tables: `runs` holds the columns `list` filters and sorts on (small rows, so counting and scanning stay
+/// fast); `run_values` holds, one row each, the values a search names (params, metrics, summary, tags, sweep,
+/// cache origin, profile: `RunValue`), indexed by key and value so that every condition of a `where` reads one
+/// index range (docs/search.md; `RunSearch` answers queries); `records` holds each record's JSON, read only
+/// for the page of runs a `list` returns. All three are written in one transaction, so they never disagree.
 ///
 /// Several processes write rows (servers, supervisors), and a row may be refreshed from a run.json read a
 /// moment before its owner wrote a newer one. So every row carries the version of the run.json it came from
@@ -19,9 +21,7 @@ import Synchronization
 /// one, and within one mtime tick (timestamps are coarse) a status never goes back.
 public final class RunIndex: RunIndexing, Sendable {
     /// Bump when the schema changes: an index of another version is dropped and rebuilt.
-    static let schemaVersion: Int64 = 2
-    /// Separates tags in the `tags` column so that `instr` finds whole tags only.
-    static let tagSeparator = "\u{1F}"
+    static let schemaVersion: Int64 = 3
 
     public let path: String
     /// Whether opening found no usable index (so every record had to be read back from the run dirs).
@@ -32,19 +32,25 @@ public final class RunIndex: RunIndexing, Sendable {
         let db: SQLiteConnection
         var upsertRun: SQLiteConnection.Statement
         var upsertRecord: SQLiteConnection.Statement
+        var runNumber: SQLiteConnection.Statement
+        var deleteValues: SQLiteConnection.Statement
+        var insertValue: SQLiteConnection.Statement
         /// The database file this connection opened (another process may replace a broken one).
         let inode: UInt64?
         init(db: SQLiteConnection) throws(SQLiteConnection.Failure) {
             self.db = db
             inode = FileSystem.fingerprint(db.path)?.inode
             upsertRun = try db.prepare("""
-                INSERT INTO runs(run_id, status, script, created_at, tags, version, rank) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                ON CONFLICT(run_id) DO UPDATE SET status = ?2, script = ?3, created_at = ?4, tags = ?5, version = ?6, rank = ?7
-                WHERE ?6 > runs.version OR (?6 = runs.version AND ?7 >= runs.rank)
+                INSERT INTO runs(run_id, status, script, created_at, version, rank) VALUES(?1, ?2, ?3, ?4, ?5, ?6)
+                ON CONFLICT(run_id) DO UPDATE SET status = ?2, script = ?3, created_at = ?4, version = ?5, rank = ?6
+                WHERE ?5 > runs.version OR (?5 = runs.version AND ?6 >= runs.rank)
                 """)
             upsertRecord = try db.prepare("""
                 INSERT INTO records(run_id, json) VALUES(?1, ?2) ON CONFLICT(run_id) DO UPDATE SET json = ?2
                 """)
+            runNumber = try db.prepare("SELECT id FROM runs WHERE run_id = ?")
+            deleteValues = try db.prepare("DELETE FROM run_values WHERE run = (SELECT id FROM runs WHERE run_id = ?)")
+            insertValue = try db.prepare("INSERT OR REPLACE INTO run_values(run, key, num, text) VALUES(?, ?, ?, ?)")
         }
     }
 
@@ -100,7 +106,9 @@ public final class RunIndex: RunIndexing, Sendable {
     private static func openChecked(_ path: String) throws(SQLiteConnection.Failure) -> (SQLiteConnection, Bool) {
         let db = try SQLiteConnection(path: path)
         sqlite3_busy_timeout(db.db, 5000)
-        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        // A search reads index ranges and looks runs up all over the file: with SQLite's default 2 MiB of
+        // cache, most of those reads would go back to the OS. Pages are only cached as they are read.
+        try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;")
         let v = try db.prepare("PRAGMA user_version")
         v.bind([])
         let version = try v.step() ? v.int(0) : 0
@@ -117,14 +125,22 @@ public final class RunIndex: RunIndexing, Sendable {
             v.bind([])
             if try v.step(), v.int(0) == schemaVersion { try db.exec("COMMIT"); return (db, false) }
             try db.exec("""
-                DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS records;
-                CREATE TABLE runs(run_id TEXT PRIMARY KEY, status TEXT NOT NULL, script TEXT NOT NULL,
-                                  created_at INTEGER NOT NULL, tags TEXT NOT NULL, version INTEGER NOT NULL,
+                DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS run_values;
+                -- id: the run's number in this file, which run_values refers to (a join on an integer is
+                -- cheaper than on the text id). Kept by updates, so a run's values never change hands.
+                CREATE TABLE runs(id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+                                  script TEXT NOT NULL, created_at INTEGER NOT NULL, version INTEGER NOT NULL,
                                   rank INTEGER NOT NULL);
                 CREATE INDEX runs_status ON runs(status);
                 CREATE INDEX runs_script ON runs(script);
                 CREATE INDEX runs_created ON runs(created_at);
                 CREATE TABLE records(run_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+                -- Keyed by (run, key): a run's values are replaced together, and a condition or sort key joins
+                -- on it. The two indexes carry the primary key, so a range of one is all a condition reads.
+                CREATE TABLE run_values(run INTEGER NOT NULL, key TEXT NOT NULL, num REAL, text TEXT,
+                                        PRIMARY KEY(run, key)) WITHOUT ROWID;
+                CREATE INDEX run_values_num ON run_values(key, num);
+                CREATE INDEX run_values_text ON run_values(key, text);
                 PRAGMA user_version = \(schemaVersion);
                 COMMIT;
                 """)
@@ -158,10 +174,16 @@ public final class RunIndex: RunIndexing, Sendable {
                 try s.db.exec("BEGIN IMMEDIATE")
                 for (r, version) in records {
                     try s.upsertRun.run([.text(r.runID), .text(r.status.rawValue), .text(r.script), .int(r.createdAt),
-                                         .text(Self.tagsColumn(r.tags)), .int(version), .int(Self.rank(r.status))])
+                                         .int(version), .int(Self.rank(r.status))])
                     // Unchanged row: this record was older than the one indexed; its JSON must not replace it.
                     guard sqlite3_changes(s.db.db) > 0 else { continue }
                     try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json(), numbersAsWritten: true))])
+                    try s.deleteValues.run([.text(r.runID)])
+                    guard let run = try s.runNumber.firstInt([.text(r.runID)]) else { continue }
+                    for v in RunValue.rows(of: r) {
+                        try s.insertValue.run([.int(run), .text(v.key), v.number.map { .real($0) } ?? .null,
+                                               v.text.map { .text($0) } ?? .null])
+                    }
                 }
                 try s.db.exec("COMMIT")
             } catch {
@@ -194,7 +216,8 @@ public final class RunIndex: RunIndexing, Sendable {
                 try s.db.exec("BEGIN IMMEDIATE")
                 let a = try s.db.prepare("DELETE FROM runs WHERE run_id = ?")
                 let b = try s.db.prepare("DELETE FROM records WHERE run_id = ?")
-                for id in runIDs { try a.run([.text(id)]); try b.run([.text(id)]) }
+                // The values first: they are found through the runs row.
+                for id in runIDs { try s.deleteValues.run([.text(id)]); try a.run([.text(id)]); try b.run([.text(id)]) }
                 try s.db.exec("COMMIT")
             } catch {
                 try? s.db.exec("ROLLBACK")
@@ -242,40 +265,15 @@ public final class RunIndex: RunIndexing, Sendable {
         }
     }
 
-    /// One page of runs matching `query`, newest first unless `ascending`, and how many match in all.
+    /// One page of runs matching `q`, in its order, and how many match in all.
     public func query(_ q: RunQuery) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
-        var clauses: [String] = []
-        var values: [SQLiteConnection.Value] = []
-        if let statuses = q.statuses {
-            if statuses.isEmpty { return (0, []) }
-            clauses.append("status IN (" + statuses.map { _ in "?" }.joined(separator: ",") + ")")
-            values += statuses.map { .text($0.rawValue) }
-        }
-        if let script = q.script { clauses.append("script = ?"); values.append(.text(script)) }
-        if let tag = q.tag {
-            clauses.append("instr(tags, ?) > 0")
-            values.append(.text(Self.tagSeparator + tag + Self.tagSeparator))
-        }
-        if let since = q.sinceMillis { clauses.append("created_at >= ?"); values.append(.int(since)) }
-        if let until = q.untilMillis { clauses.append("created_at <= ?"); values.append(.int(until)) }
-        let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        let order = q.ascending ? "ASC" : "DESC"
-        return try read { (db) throws(SQLiteConnection.Failure) in
-            let count = try db.prepare("SELECT count(*) FROM runs" + whereSQL)
-            count.bind(values)
-            let total = try count.step() ? Int(count.int(0)) : 0
-            guard q.limit > 0, q.offset < total else { return (total, []) }
-            // The page of ids first (small rows, ordered by the primary key), then their records.
-            let page = try db.prepare("""
-                SELECT r.json FROM (SELECT run_id FROM runs\(whereSQL) ORDER BY run_id \(order) LIMIT ? OFFSET ?) p
-                JOIN records r USING(run_id) ORDER BY p.run_id \(order)
-                """)
-            page.bind(values + [.int(Int64(q.limit)), .int(Int64(q.offset))])
-            var runs: [RunRecord] = []
-            runs.reserveCapacity(q.limit)
-            while try page.step() { if let r = Self.decode(page.bytes(0)) { runs.append(r) } }
-            return (total, runs)
-        }
+        try read { (db) throws(SQLiteConnection.Failure) in try RunSearch(query: q).run(on: db) }
+    }
+
+    /// SQLite's plan for the count and the page of `q` (EXPLAIN QUERY PLAN, one line per step): what the
+    /// search benchmark prints to show that every condition reads an index.
+    public func queryPlan(_ q: RunQuery) throws(CoreError) -> [String] {
+        try read { (db) throws(SQLiteConnection.Failure) in try RunSearch(query: q).plan(on: db) }
     }
 
     private func read<T>(_ body: (SQLiteConnection) throws(SQLiteConnection.Failure) -> T) throws(CoreError) -> T {
@@ -288,10 +286,6 @@ public final class RunIndex: RunIndexing, Sendable {
         }
     }
 
-    static func tagsColumn(_ tags: [String]) -> String {
-        tags.isEmpty ? "" : tagSeparator + tags.joined(separator: tagSeparator) + tagSeparator
-    }
-
     static func decode(_ bytes: [UInt8]) -> RunRecord? {
         guard let v = try? JSONParser.parse(bytes, keepingNumberText: true) else { return nil }
         return RunRecord(json: v)
@@ -300,28 +294,5 @@ public final class RunIndex: RunIndexing, Sendable {
     static func warn(_ message: String) {
         var line = Array("backtest-rpc: \(message)\n".utf8)
         _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress!, $0.count) }
-    }
-}
-
-/// The filters and page of a `list`.
-public struct RunQuery: Sendable, Equatable {
-    /// nil: any status.
-    public var statuses: [RunStatus]?
-    /// The script's path relative to the scripts dir, exactly.
-    public var script: String?
-    /// Runs carrying this tag.
-    public var tag: String?
-    /// Created at or after / at or before, epoch milliseconds.
-    public var sinceMillis: Int64?
-    public var untilMillis: Int64?
-    public var limit: Int
-    public var offset: Int
-    /// Oldest first; the default is newest first.
-    public var ascending: Bool
-
-    public init(statuses: [RunStatus]? = nil, script: String? = nil, tag: String? = nil, sinceMillis: Int64? = nil,
-                untilMillis: Int64? = nil, limit: Int = 50, offset: Int = 0, ascending: Bool = false) {
-        self.statuses = statuses; self.script = script; self.tag = tag; self.sinceMillis = sinceMillis
-        self.untilMillis = untilMillis; self.limit = limit; self.offset = offset; self.ascending = ascending
     }
 }

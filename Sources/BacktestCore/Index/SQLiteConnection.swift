@@ -65,6 +65,7 @@ final class SQLiteConnection: @unchecked Sendable {
                 let n = Int32(i + 1)
                 switch v {
                 case .int(let x): sqlite3_bind_int64(handle, n, x)
+                case .real(let x): sqlite3_bind_double(handle, n, x)
                 case .text(let s): sqlite3_bind_text(handle, n, s, -1, SQLiteConnection.transient)
                 case .null: sqlite3_bind_null(handle, n)
                 }
@@ -88,6 +89,13 @@ final class SQLiteConnection: @unchecked Sendable {
             sqlite3_reset(handle)
         }
 
+        /// The first column of the first row as an integer (nil: no row); reset after, so it holds no lock.
+        func firstInt(_ values: [Value]) throws(Failure) -> Int64? {
+            bind(values)
+            defer { sqlite3_reset(handle) }
+            return try step() ? int(0) : nil
+        }
+
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
         func text(_ column: Int32) -> String {
@@ -105,6 +113,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     enum Value {
         case int(Int64)
+        case real(Double)
         case text(String)
         case null
     }

@@ -163,13 +163,16 @@ public final class Workspace: Sendable {
                                                         stream: stream, ended: r.status.isTerminal, linesLost: r.logLinesLost)
     }
 
-    /// Runs of the workspace, whichever process started them, newest first unless `ascending`.
+    /// Runs of the workspace, whichever process started them, newest first unless `ascending`, or by `orderBy`
+    /// (then ties newest first). `where`: a search (`RunFilter.parse`, docs/search.md), combined with the other
+    /// filters by "and".
     public func list(status: [RunStatus]? = nil, script: String? = nil, tag: String? = nil, since: Int64? = nil,
-                     until: Int64? = nil, limit: Int = 50, offset: Int = 0,
-                     ascending: Bool = false) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
+                     until: Int64? = nil, where filter: RunFilter? = nil, orderBy: RunOrder? = nil, limit: Int = 50,
+                     offset: Int = 0, ascending: Bool = false) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
         repair.refreshActive()
         let page = try index.query(RunQuery(statuses: status, script: script, tag: tag, sinceMillis: since, untilMillis: until,
-                                             limit: max(0, limit), offset: max(0, offset), ascending: ascending))
+                                             filter: filter, order: orderBy, limit: max(0, limit), offset: max(0, offset),
+                                             ascending: ascending))
         return check.answering(page, statuses: status)
     }
 

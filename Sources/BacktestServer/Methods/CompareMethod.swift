@@ -18,6 +18,11 @@ struct CompareMethod: RPCMethod {
             runIDs = try p.optional(Self.runIDs)
             format = try p.optional(Self.format) ?? .json
             filters = try ListFilters(from: p)
+            // run_ids names the runs and their order; a search next to it would be silently ignored.
+            if runIDs != nil, filters.searches {
+                throw RPCError.invalidParams(field: filters.filter != nil ? "where" : "order_by",
+                                             expected: "no run_ids alongside it (run_ids names the runs; where and order_by select them)")
+            }
         }
     }
 

@@ -14,7 +14,16 @@ struct ListFilters: Sendable {
     static let limit = Param<Int>.optional("limit", Schema.integer(minimum: 1, maximum: 10_000), "Page size (default 50)")
     static let offset = Param<Int>.optional("offset", Schema.integer(minimum: 0), "Skip this many (default 0)")
     static let order = Param<Order>.optional("order", Schema.string(enum: ["asc", "desc"]), "By creation time (default desc: newest first)")
-    static let declared = [status.spec, script.spec, tag.spec, since.spec, until.spec, limit.spec, offset.spec, order.spec]
+    static let search = Param<String>.optional("where", Schema.string(),
+        "Only runs this search matches (docs/search.md), e.g. metrics.sharpe > 1 and params.fast in (10, 20) and tags.nightly; "
+        + "a text that does not parse answers -32602 with data {field, position, expected, got}")
+    static let orderBy = Param<String>.optional("order_by", Schema.string(),
+        "Sort keys instead of order, e.g. \"metrics.sharpe desc\" or \"params.fast asc, created_at\" (asc unless said); "
+        + "runs lacking a key sort last, ties newest first")
+    static let sweepID = Param<String>.optional("sweep_id", RecordSchemas.sweepID,
+        "Only runs of this sweep (those made so far), the same as where sweep_id = \"...\"")
+    static let declared = [status.spec, script.spec, tag.spec, since.spec, until.spec, sweepID.spec, search.spec, orderBy.spec,
+                           limit.spec, offset.spec, order.spec]
 
     enum Order: String, StringEnumParam { case asc, desc }
 
@@ -29,6 +38,7 @@ struct ListFilters: Sendable {
     }
 
     let statuses: [RunStatus]?, script: String?, tag: String?, since: Int64?, until: Int64?
+    let filter: RunFilter?, orderBy: RunOrder?
     let limit: Int, offset: Int, ascending: Bool
 
     init(from p: ParamReader) throws(RPCError) {
@@ -39,8 +49,34 @@ struct ListFilters: Sendable {
         until = try Self.time(p, Self.until)
         limit = try p.optional(Self.limit) ?? 50
         offset = try p.optional(Self.offset) ?? 0
-        ascending = try p.optional(Self.order) == .asc
+        let order = try p.optional(Self.order)
+        ascending = order == .asc
+        let search = try Self.parsed(p, Self.search, RunFilter.parse)
+        if let sweep = try p.optional(Self.sweepID) {
+            let bySweep = RunFilter.compare(.sweepID, .equal, .string(sweep))
+            filter = search.map { .all([bySweep, $0]) } ?? bySweep
+        } else {
+            filter = search
+        }
+        orderBy = try Self.parsed(p, Self.orderBy, RunOrder.parse)
+        if order != nil, orderBy != nil { throw Self.orderConflict }
     }
+
+    /// Whether a search or sort keys were asked for (`compare` refuses them next to `run_ids`).
+    var searches: Bool { filter != nil || orderBy != nil }
+
+    /// A `where` or `order_by` text, parsed; one that does not parse is -32602 saying where and why.
+    private static func parsed<T>(_ p: ParamReader, _ param: Param<String>,
+                                  _ parse: (String) throws(SearchSyntaxError) -> T?) throws(RPCError) -> T? {
+        guard let text = try p.optional(param) else { return nil }
+        do { return try parse(text) } catch { throw error.rpcError }
+    }
+
+    /// Both sort the runs: which one wins would be a guess.
+    static let orderConflict = RPCError(
+        code: RPCErrorCode.invalidParams,
+        message: "Invalid params: order and order_by cannot be used together (order_by \"created_at asc\" is order asc)",
+        data: ["field": "order_by", "expected": "order_by without order", "conflicts_with": "order"])
 
     /// A time that does not parse is a params error naming the field.
     private static func time(_ p: ParamReader, _ param: Param<String>) throws(RPCError) -> Int64? {
@@ -52,7 +88,7 @@ struct ListFilters: Sendable {
     }
 
     func query(_ ws: Workspace) throws -> (total: Int, runs: [RunRecord]) {
-        try ws.list(status: statuses, script: script, tag: tag, since: since, until: until, limit: limit, offset: offset,
-                    ascending: ascending)
+        try ws.list(status: statuses, script: script, tag: tag, since: since, until: until, where: filter, orderBy: orderBy,
+                    limit: limit, offset: offset, ascending: ascending)
     }
 }
