@@ -16,6 +16,8 @@ final class FollowerWakeup: @unchecked Sendable {
     private let notifyFD: Int32
     /// Watched directory → its watch descriptor (only the watcher thread touches it).
     private var watches: [String: Int32] = [:]
+    /// The directory watched for new run dirs.
+    private var runsDirPath: String?
 
     static let runDirMask = UInt32(IN_MOVED_TO | IN_ONLYDIR)
     static let runsDirMask = UInt32(IN_CREATE | IN_ONLYDIR)
@@ -44,17 +46,44 @@ final class FollowerWakeup: @unchecked Sendable {
     }
 
     /// Sleeps until `signal`, a watched directory's event, or `seconds` (nil: until one of the first two).
-    func wait(seconds: Double?) {
+    /// True when something was created in a directory watched with `runsDirMask` (or events were lost).
+    func wait(seconds: Double?) -> Bool {
         var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: notifyFD, events: Int16(POLLIN), revents: 0)]
         let ms: Int32 = seconds.map { Int32(max(0, min($0 * 1000, 3_600_000)).rounded(.up)) } ?? -1
         _ = poll(&fds, nfds_t(notifyFD >= 0 ? 2 : 1), ms)
         drain(wakeFD)
-        drain(notifyFD)
+        return readEvents()
+    }
+
+    func isWatching(_ dir: String) -> Bool { watches[dir] != nil }
+
+    /// Reads the pending events; true when one says a directory was created in a runs dir, or the queue
+    /// overflowed (then anything may have happened).
+    private func readEvents() -> Bool {
+        guard notifyFD >= 0 else { return false }
+        let created = Set(watches.filter { $0.key == runsDirPath }.map(\.value))
+        var any = false
+        var buf = [UInt8](repeating: 0, count: 16384)
+        let header = MemoryLayout<inotify_event>.size
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(notifyFD, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            var off = 0
+            buf.withUnsafeBytes { raw in
+                while off + header <= n {
+                    let e = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
+                    if e.mask & UInt32(IN_Q_OVERFLOW) != 0 || (created.contains(e.wd) && e.mask & UInt32(IN_CREATE) != 0) { any = true }
+                    off += header + Int(e.len)
+                }
+            }
+        }
+        return any
     }
 
     /// Starts watching `dir` (`mask`: `runDirMask` or `runsDirMask`); a second call for it does nothing.
     func watch(_ dir: String, mask: UInt32) {
+        if mask == Self.runsDirMask { runsDirPath = dir }
         guard notifyFD >= 0, watches[dir] == nil else { return }
         let wd = inotify_add_watch(notifyFD, dir, mask)
         if wd >= 0 { watches[dir] = wd }

@@ -27,12 +27,14 @@ final class RunFollower: Sendable {
     private let store: RunStore
     /// Ids of runs that may be active, for a follower of all runs to pick up what already runs.
     private let activeRunIDs: @Sendable () -> [String]
+    /// Ids of the runs created since a time (epoch ms), from the index: how new runs are found.
+    private let runsCreatedSince: @Sendable (Int64) -> [String]
     private let interval: Double
 
     /// What other threads ask of the watcher; the watcher takes it over at the start of each tick.
     private struct Inbox {
         var nextToken = 0
-        var added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: Handler, existing: Set<String>?)] = []
+        var added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: Handler, since: Int64)] = []
         var addedRuns: [(token: Int, runID: String, from: FollowStart)] = []
         var removed: [Int] = []
         var stopped = false
@@ -41,11 +43,13 @@ final class RunFollower: Sendable {
     private let inbox = ConditionLock(Inbox())
     private let wakeup = FollowerWakeup()
 
-    init(runsDir: String, store: RunStore, interval: Double = 0.02, activeRunIDs: @escaping @Sendable () -> [String]) {
+    init(runsDir: String, store: RunStore, interval: Double = 0.02, activeRunIDs: @escaping @Sendable () -> [String],
+         runsCreatedSince: @escaping @Sendable (Int64) -> [String]) {
         self.runsDir = runsDir
         self.store = store
         self.interval = interval
         self.activeRunIDs = activeRunIDs
+        self.runsCreatedSince = runsCreatedSince
         let watcher = Watcher(runsDir: runsDir, store: store)
         let thread = Thread { [self] in self.loop(watcher) }
         thread.name = "backtest-rpc run follower"
@@ -54,13 +58,13 @@ final class RunFollower: Sendable {
 
     /// Follows `runIDs` (nil: every run of the workspace, including runs that appear later).
     func follow(runIDs: Set<String>?, from: FollowStart, handler: @escaping Handler) -> FollowToken {
-        // The runs that exist now, for a follower of all runs: any other run it is told about from its
-        // beginning, even one created and ended before the watcher's next tick takes this follower on.
-        let existing = runIDs == nil ? Set((FileSystem.entries(runsDir) ?? []).filter(RunStore.isValidRunID)) : nil
+        // For a follower of all runs: every run created from now on is followed from its beginning, even one
+        // created and ended before the watcher's next tick takes this follower on.
+        let since = ISOTime.nowMillis()
         let token = send { i -> Int in
             let t = i.nextToken
             i.nextToken += 1
-            i.added.append((t, runIDs, from, handler, existing))
+            i.added.append((t, runIDs, from, handler, since))
             return t
         }
         return FollowToken(id: token)
@@ -96,14 +100,17 @@ final class RunFollower: Sendable {
                 return t
             }
             guard let work = taken else { return }
-            w.apply(work.added, work.addedRuns, work.removed, activeRunIDs: activeRunIDs)
-            let busy = w.tick()
+            // The runs dir is watched before the index is asked what is new: a run created in between is
+            // then in the answer or in an event, never in neither.
+            if work.added.contains(where: { $0.runIDs == nil }) { wakeup.watch(runsDir, mask: FollowerWakeup.runsDirMask) }
+            w.apply(work.added, work.addedRuns, work.removed, activeRunIDs: activeRunIDs, createdSince: runsCreatedSince)
+            let busy = w.tick(createdSince: runsCreatedSince)
             watchDirectories(w)
             if busy { continue }
             // Sleep until the next tick, until someone asks for something, or until a followed run's record
-            // changes (`FollowerWakeup`).
+            // changes or a run dir appears (`FollowerWakeup`).
             if inbox.withLock({ $0.wake || $0.stopped }) { continue }
-            wakeup.wait(seconds: w.isIdle ? 3600 : interval)
+            if wakeup.wait(seconds: w.isIdle ? 3600 : interval) { w.runsDirChanged() }
         }
     }
 }
@@ -117,6 +124,7 @@ extension RunFollower {
         if w.followers.values.contains(where: \.all) { dirs.insert(runsDir) }
         wakeup.keepOnly(dirs)
         for d in dirs { wakeup.watch(d, mask: d == runsDir ? FollowerWakeup.runsDirMask : FollowerWakeup.runDirMask) }
+        w.watchingRunsDir = wakeup.isWatching(runsDir)
     }
 }
 
@@ -150,34 +158,46 @@ private final class Watcher: @unchecked Sendable {
     }
 
     var followers: [Int: Follower] = [:]
-    /// Run dir names seen, while some follower follows all runs.
-    var knownRuns: Set<String>?
-    var runsDirFingerprint: FileFingerprint?
+    /// Runs already handed to the followers of all runs (so that none is followed twice from its beginning).
+    var discovered: Set<String> = []
+    /// The creation time from which the index is asked for new runs (epoch ms), while some follower follows
+    /// all runs.
+    var discoverFrom: Int64?
+    /// Until when (monotonic seconds) to ask the index on every tick: a run dir appeared, and its index row
+    /// follows within milliseconds. Without inotify, always.
+    var askUntil = 0.0
+    /// How far back each question reaches: creation times are the submitting process's clock.
+    static let discoverySlackMillis: Int64 = 2000
 
     init(runsDir: String, store: RunStore) { self.runsDir = runsDir; self.store = store }
 
     var isIdle: Bool { followers.values.allSatisfy { !$0.all && $0.watches.isEmpty } }
 
-    func apply(_ added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: RunFollower.Handler, existing: Set<String>?)],
+    func apply(_ added: [(token: Int, runIDs: Set<String>?, from: FollowStart, handler: RunFollower.Handler, since: Int64)],
                _ addedRuns: [(token: Int, runID: String, from: FollowStart)], _ removed: [Int],
-               activeRunIDs: () -> [String]) {
+               activeRunIDs: () -> [String], createdSince: (Int64) -> [String]) {
         for a in added {
             let f = Follower(handler: a.handler, all: a.runIDs == nil)
             followers[a.token] = f
             if f.all {
-                let existing = a.existing ?? []
-                if knownRuns == nil { knownRuns = existing }
-                for id in activeRunIDs() where existing.contains(id) { watch(id, in: f, from: a.from) }
-                // Runs made since `follow` was called that another follower already knows: from their beginning.
-                for id in knownRuns ?? [] where !existing.contains(id) { watch(id, in: f, from: .beginning) }
+                // Created since `follow` was called: from their beginning; older ones still going: as asked.
+                let new = Set(createdSince(a.since))
+                for id in new { watch(id, in: f, from: .beginning) }
+                for id in activeRunIDs() where !new.contains(id) { watch(id, in: f, from: a.from) }
+                discovered.formUnion(new)
+                discoverFrom = min(discoverFrom ?? a.since, a.since)
+                askUntil = MonotonicTime.now() + 1
             } else {
                 for id in a.runIDs ?? [] { watch(id, in: f, from: a.from) }
             }
         }
         for r in addedRuns { if let f = followers[r.token] { watch(r.runID, in: f, from: r.from) } }
         for t in removed { followers[t] = nil }
-        if !followers.values.contains(where: \.all) { knownRuns = nil; runsDirFingerprint = nil }
+        if !followers.values.contains(where: \.all) { discovered = []; discoverFrom = nil }
     }
+
+    /// A run dir appeared in the runs dir (inotify): ask the index on the next ticks.
+    func runsDirChanged() { askUntil = MonotonicTime.now() + 1 }
 
     /// Starts watching a run for a follower (a second request for the same run is ignored).
     func watch(_ runID: String, in f: Follower, from: FollowStart) {
@@ -196,8 +216,8 @@ private final class Watcher: @unchecked Sendable {
     }
 
     /// One pass over every followed run. Returns true when some run had more lines than one tick reads.
-    func tick() -> Bool {
-        discoverNewRuns()
+    func tick(createdSince: (Int64) -> [String]) -> Bool {
+        discoverNewRuns(createdSince)
         var busy = false
         for (_, f) in followers {
             for (id, w) in f.watches {
@@ -209,26 +229,22 @@ private final class Watcher: @unchecked Sendable {
         return busy
     }
 
-    /// For followers of all runs: runs whose directory appeared since the last look are followed from their
-    /// beginning. The runs dir's mtime says when to look; its timestamp is coarse (a few ms), so while it is
-    /// recent the dir is read again on later ticks too, lest a run created in the same instant be missed.
-    func discoverNewRuns() {
-        guard var known = knownRuns else { return }
-        let fp = FileSystem.fingerprint(runsDir)
-        let recent = fp.map { Double(ISOTime.nowMillis()) / 1000 - Double($0.mtimeNanos) / 1e9 < 0.2 } ?? false
-        guard fp != runsDirFingerprint || recent else { return }
-        runsDirFingerprint = fp
-        let names = runDirNames()
-        for id in names where !known.contains(id) {
-            known.insert(id)
+    /// For followers of all runs: runs created since the last look are followed from their beginning. The
+    /// index says which (no readdir: a runs dir may hold a million runs); it is asked on the ticks after a
+    /// run dir appeared (inotify), or on every tick where inotify cannot watch the runs dir.
+    func discoverNewRuns(_ createdSince: (Int64) -> [String]) {
+        guard let from = discoverFrom, MonotonicTime.now() < askUntil || !watchingRunsDir else { return }
+        let now = ISOTime.nowMillis()
+        for id in createdSince(from) where discovered.insert(id).inserted {
             for f in followers.values where f.all { watch(id, in: f, from: .beginning) }
         }
-        knownRuns = known
+        discoverFrom = max(from, now - Self.discoverySlackMillis)
+        // Ids older than the window cannot come back: forget them, so the set stays small.
+        if discovered.count > 10_000 { discovered = Set(createdSince(discoverFrom!)) }
     }
 
-    func runDirNames() -> [String] {
-        (FileSystem.entries(runsDir) ?? []).filter(RunStore.isValidRunID)
-    }
+    /// Whether inotify watches the runs dir (set by the follower; false: ask the index on every tick).
+    var watchingRunsDir = false
 
     /// Delivers what is new for one run. Returns (the watch is finished, lines remain for the next tick).
     func step(_ w: Watch, _ emit: RunFollower.Handler) -> (done: Bool, more: Bool) {

@@ -229,6 +229,18 @@ public final class RunIndex: RunIndexing, Sendable {
     // MARK: reading
 
     /// Every run id in the index.
+    /// Ids of the runs created at or after `millis`, oldest first: how a follower of all runs finds new ones
+    /// (every process that creates a run writes its row before the run can start).
+    func runIDs(createdSince millis: Int64) throws(CoreError) -> [String] {
+        try read { (db) throws(SQLiteConnection.Failure) in
+            let st = try db.prepare("SELECT run_id FROM runs WHERE created_at >= ?1 ORDER BY created_at, run_id")
+            st.bind([.int(millis)])
+            var ids: [String] = []
+            while try st.step() { ids.append(st.text(0)) }
+            return ids
+        }
+    }
+
     func allRunIDs() throws(CoreError) -> Set<String> {
         try read { (db) throws(SQLiteConnection.Failure) in
             let st = try db.prepare("SELECT run_id FROM runs")

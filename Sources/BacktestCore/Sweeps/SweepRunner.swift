@@ -17,13 +17,16 @@ final class SweepRunner: Sendable {
     let submission: RunSubmission
     /// Asks the workspace for a scheduling pass (runs were queued).
     let queued: @Sendable () -> Void
+    /// Cancels a queued run (one made while its sweep was being cancelled).
+    let cancelQueued: @Sendable (String) -> Void
     private let known = Mutex<[String: SweepRecord]>([:])
     private let queue = DispatchQueue(label: "backtest-rpc.sweeps")
     /// Runs queued between two scheduling requests while a sweep is being made.
     static let passEvery = 8
 
-    init(layout: WorkspaceLayout, submission: RunSubmission, queued: @escaping @Sendable () -> Void) {
-        self.layout = layout; self.submission = submission; self.queued = queued
+    init(layout: WorkspaceLayout, submission: RunSubmission, queued: @escaping @Sendable () -> Void,
+         cancelQueued: @escaping @Sendable (String) -> Void) {
+        self.layout = layout; self.submission = submission; self.queued = queued; self.cancelQueued = cancelQueued
     }
 
     /// Makes the sweep, its record and its first run; the others follow in the background.
@@ -87,10 +90,11 @@ final class SweepRunner: Sendable {
 
     func isCancelled(_ sweepID: String) -> Bool { access(cancelMarker(sweepID), F_OK) == 0 }
 
-    /// A run of a sweep that is not made yet, as it reads until it is; nil when the id is no such run.
+    /// A run of a sweep that is not made yet (or being made: its dir exists, its record not yet), as it reads
+    /// until it is; nil when the id is no such run.
     func pendingRecord(_ runID: String) -> RunRecord? {
         guard let sweepID = SweepRecord.sweepID(ofRun: runID), let sweep = try? load(sweepID),
-              let i = sweep.index(of: runID), !FileSystem.exists(layout.run(runID).runDir) else { return nil }
+              let i = sweep.index(of: runID), !FileSystem.exists(layout.run(runID).record) else { return nil }
         let paths = layout.run(runID)
         var r = RunRecord(runID: runID, script: sweep.script, params: submission.config.redaction.redact(params: sweep.paramSets[i]),
                           status: isCancelled(sweepID) ? .cancelled : .queued, createdAt: sweep.createdAt,
@@ -120,6 +124,8 @@ final class SweepRunner: Sendable {
             do { _ = try submission.submit(request(sweep, i)) } catch {
                 RunIndex.warn("sweep \(sweep.sweepID): run \(sweep.runID(i)) could not be created: \(error)")
             }
+            // Cancelled while this run was being made: `cancel {sweep_id}` may have looked before it existed.
+            if isCancelled(sweep.sweepID) { cancelQueued(sweep.runID(i)); break }
             made += 1
             if made % Self.passEvery == 0 { queued() }
         }
