@@ -70,7 +70,8 @@ final class SweepStreams: Sendable {
         guard let sweepID = record.sweepID ?? SweepRecord.sweepID(ofRun: record.runID) else { return false }
         let changed = state.withLock { s -> Bool in
             guard var t = s.sweeps[sweepID] else { return false }
-            if t.statuses[record.runID] == record.status { return false }
+            // Statuses only move forward: a record read a moment ago (`refresh`) must not undo a newer event.
+            if let seen = t.statuses[record.runID], Self.rank(record.status) <= Self.rank(seen) { return false }
             t.statuses[record.runID] = record.status
             if record.status == .completed, let key = t.rankBy, let v = key.value(of: record) {
                 if t.best == nil || (key.ascending ? v < t.best!.value : v > t.best!.value) { t.best = (record.runID, v) }
@@ -82,6 +83,15 @@ final class SweepStreams: Sendable {
         _ = notifier.notify(Notifications.runStatus, params: RunStreams.statusParams(record, previous: previous), droppable: false)
         progress(sweepID)
         return true
+    }
+
+    private static func rank(_ s: RunStatus) -> Int {
+        switch s {
+        case .queued: return 0
+        case .running: return 1
+        case .validating: return 2
+        case .completed, .failed, .cancelled: return 3
+        }
     }
 
     private func progress(_ sweepID: String) {

@@ -59,6 +59,12 @@ enum CoreBench {
         report("list status=failed", try time(repeats) { _ = try ws.list(status: [.failed]) }, target: 0.050)
         report("list tag=nightly", try time(repeats) { _ = try ws.list(tag: "nightly") }, target: 0.050)
         report("list offset \(max(0, runs - 50))", try time(repeats) { _ = try ws.list(offset: max(0, runs - 50)) }, target: 0.050)
+        let sharpe = try RunFilter.parse("metrics.sharpe > 1"), fast = try RunFilter.parse("params.fast = 10")
+        let bySharpe = try RunOrder.parse("metrics.sharpe desc")
+        report("list where metrics.sharpe > 1", try time(repeats) { _ = try ws.list(where: sharpe) }, target: 0.050)
+        report("list where params.fast = 10", try time(repeats) { _ = try ws.list(where: fast) }, target: 0.050)
+        report("list where fast = 10, order_by sharpe desc", try time(repeats) { _ = try ws.list(where: fast, orderBy: bySharpe) },
+               target: 0.050)
 
         // logs tail 100 of a 1,000,000-line log.
         let logRun = ws.layout.run(ids[ids.count / 2])
@@ -102,15 +108,20 @@ enum CoreBench {
         let scripts = ["strategy_analyzer.py", "multifile/main.py", "crash.py"]
         let base = ISOTime.nowMillis() - Int64(runs) * 60_000
         var records: [RunRecord] = []
-        records.reserveCapacity(runs)
+        var ids: [String] = []
+        ids.reserveCapacity(runs)
         for n in 0..<runs {
             let t = base + Int64(n) * 60_000
             let id = ISOTime.runIDStem(millis: t)
             let paths = layout.run(id)
             mkdir(paths.runDir, 0o755)
             mkdir(paths.results, 0o755)
-            var r = RunRecord(runID: id, script: scripts[n % 3], params: ["capital": 1000000, "strategy": "iron_condor"],
+            var r = RunRecord(runID: id, script: scripts[n % 3],
+                              params: ["capital": 1000000, "strategy": "iron_condor", "fast": .int(Int64(5 * (1 + n % 20))),
+                                       "slow": .int(Int64(50 * (1 + (n / 20) % 10)))],
                               status: statuses[n % 5], createdAt: t, runDir: paths.runDir, outputDir: paths.results)
+            // A spread of Sharpe ratios (-1.5 ... 2.5), the same for the same n.
+            if r.status == .completed { r.metrics = ["sharpe": .double(Double((n &* 7919) % 4001) / 1000 - 1.5), "trades": .int(Int64(n % 300))] }
             r.startedAt = t + 3
             r.completedAt = t + 2500
             r.exitCode = r.status == .failed ? 3 : 0
@@ -119,9 +130,12 @@ enum CoreBench {
             r.pid = 10_000 + n
             try AtomicFile.write(JSONWriter.pretty(r.json()), to: paths.record, sync: false)
             records.append(r)
+            ids.append(id)
+            // In chunks: a million records at once would hold gigabytes.
+            if records.count == 10_000 { index.upsert(records); records.removeAll(keepingCapacity: true) }
         }
         index.upsert(records)
-        return records.map(\.runID)
+        return ids
     }
 
     /// A 1,000,000-line log in the supervisor's format (execution.log + .log.idx), written by its writer.

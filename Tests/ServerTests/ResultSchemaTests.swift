@@ -16,10 +16,10 @@ final class ResultSchemaTests: XCTestCase {
         let ws = try makeWorkspace()
         defer { try? FileManager.default.removeItem(atPath: ws) }
         let server = InProcessServer(workspace: ws)
-        var called: [String: JSONValue] = [:]
+        var called: [String: [JSONValue]] = [:]
         func call(_ method: String, _ params: JSONValue? = nil) -> JSONValue {
             let r = server.result(method, params)
-            called[method] = r
+            called[method, default: []].append(r)
             return r
         }
 
@@ -44,6 +44,16 @@ final class ResultSchemaTests: XCTestCase {
             $0["method"] == "run/status" && $0["params"]["run_id"] == again
                 && ["completed", "failed"].contains($0["params"]["status"].stringValue ?? "")
         }, "the rerun did not end")
+        _ = call("tag", ["run_id": id, "add": ["checked"]])
+        // A sweep answered from the cache (the run above is its entry), its status, report, reruns and deletion.
+        let sweep = call("sweep", ["script": "fixtures/scripts/strategy_analyzer.py", "params": ["end_date": "2024-01-31"],
+                                   "grid": ["trades": [20]], "cache": "off", "rank_by": "metrics.sharpe"])["sweep_id"]
+        _ = call("status", ["sweep_id": sweep])
+        XCTAssertNotNil(server.client.waitFor(timeout: 30) {
+            $0["method"] == "sweep/progress" && $0["params"]["sweep_id"] == sweep && $0["params"]["completed"] == 1
+        }, "the sweep did not complete")
+        _ = call("report", ["sweep_id": sweep])
+        _ = call("delete", ["sweep_id": sweep])
         let hang = call("run", ["script": "fixtures/scripts/hang.py"])["run_id"]
         _ = call("subscribe", ["run_id": hang])
         _ = call("unsubscribe", ["run_id": hang])
@@ -52,15 +62,17 @@ final class ResultSchemaTests: XCTestCase {
 
         _ = call("shutdown")
         XCTAssertEqual(Set(called.keys), Set(schemas.keys), "every method of the contract is called here")
-        for (method, result) in called.sorted(by: { $0.key < $1.key }) {
+        for (method, results) in called.sorted(by: { $0.key < $1.key }) {
             let schema = try XCTUnwrap(schemas[method], method)
-            if let e = SchemaValidator.validate(result, against: schema, field: "result") {
-                XCTFail("\(method): its result does not match its schema: \(e.message) \(JSONWriter.string(e.data ?? .null))")
+            for result in results {
+                if let e = SchemaValidator.validate(result, against: schema, field: "result") {
+                    XCTFail("\(method): its result does not match its schema: \(e.message) \(JSONWriter.string(e.data ?? .null))")
+                }
             }
         }
         // The check can fail: a result against another method's schema does not pass.
-        XCTAssertNotNil(SchemaValidator.validate(called["health"]!, against: schemas["status"]!, field: "result"))
-        XCTAssertNotNil(SchemaValidator.validate(called["list"]!, against: schemas["logs"]!, field: "result"))
+        XCTAssertNotNil(SchemaValidator.validate(called["health"]![0], against: schemas["status"]!, field: "result"))
+        XCTAssertNotNil(SchemaValidator.validate(called["list"]![0], against: schemas["logs"]!, field: "result"))
         XCTAssertEqual(server.close(), 0)
     }
 
