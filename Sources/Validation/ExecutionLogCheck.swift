@@ -11,10 +11,9 @@ struct ExecutionLogCheck: FileFacts, Sendable {
     static let needles: [[UInt8]] = ["Traceback (most recent call last)", "CRITICAL", "FATAL"].map { Array($0.utf8) }
 
     var findings = FindingList(file: ExecutionLogCheck.file)
-    var exists = false
-    var size: Int64 = 0
+    /// Whether the file is there, its size, and how far it was read (`FileRead`).
+    var read = FileRead()
     var lines = 0
-    var cancelled = false
 
     /// `runDir` nil: validated outside a run; the log is looked for beside the results, and its absence is the
     /// only finding.

@@ -1,11 +1,32 @@
 import Base
 
 /// What every check of one file records first, for the per-file table (`FileCheck`): whether the file is
-/// there and its size, and the finding when it is not.
+/// there and its size, and the finding when it is not; and how far it was read.
 protocol FileFacts {
     var findings: FindingList { get set }
-    var exists: Bool { get set }
-    var size: Int64 { get set }
+    var read: FileRead { get set }
+}
+
+/// The facts every file check keeps the same way, in one place.
+struct FileRead: Sendable {
+    var exists = false
+    var size: Int64 = 0
+    /// The header's names, for a CSV read that far.
+    var columns: [String]?
+    var rows = 0
+    /// Read to the end without a format error (rows and sums are then complete).
+    var complete = false
+    /// Stopped because the validation was cancelled.
+    var cancelled = false
+}
+
+extension FileFacts {
+    var exists: Bool { get { read.exists } set { read.exists = newValue } }
+    var size: Int64 { get { read.size } set { read.size = newValue } }
+    var columns: [String]? { get { read.columns } set { read.columns = newValue } }
+    var rows: Int { get { read.rows } set { read.rows = newValue } }
+    var complete: Bool { get { read.complete } set { read.complete = newValue } }
+    var cancelled: Bool { get { read.cancelled } set { read.cancelled = newValue } }
 }
 
 extension FileFacts {

@@ -9,8 +9,7 @@ struct MetadataCheck: FileFacts, Sendable {
     static let maxSize = 16 << 20
 
     var findings = FindingList(file: MetadataCheck.file)
-    var exists = false
-    var size: Int64 = 0
+    var read = FileRead()
     /// `parameters`, when it is an object: where `Capital` looks for the capital.
     var parameters: JSONValue?
 

@@ -13,12 +13,8 @@ struct PnLCheck: FileFacts, Sendable {
     /// Rows whose cumulative_pnl is not the running sum; reported by reconciliation, and only if the file passed
     /// its own checks (a missing day or a swapped row would otherwise be reported twice).
     var runningSumFindings = FindingList(file: PnLCheck.file)
-    var exists = false
-    var size: Int64 = 0
-    var columns: [String]?
-    var rows = 0
-    var complete = false
-    var cancelled = false
+    /// Whether the file is there, its size, and how far it was read (`FileRead`).
+    var read = FileRead()
     /// The last row's cumulative_pnl, if it is a number, and that row's line.
     var lastCumulative: Double?
     var lastLine: Int?
@@ -48,7 +44,7 @@ struct PnLCheck: FileFacts, Sendable {
     mutating func scan(path: String, settings: Settings, isCancelled: @Sendable () -> Bool) {
         guard lookAt(path, missing: (BacktestRules.pnlExists, "missing: the script wrote no pnl.csv")) else { return }
         if size < PnLCheck.minSize {
-            findings.add(BacktestRules.pnlMinSize, "is \(size) bytes; a daily pnl file has at least \(PnLCheck.minSize)")
+            findings.add(BacktestRules.pnlMinSize, "is \(read.size) bytes; a daily pnl file has at least \(PnLCheck.minSize)")
         }
         var csv: CSVReader
         do {

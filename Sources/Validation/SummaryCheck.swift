@@ -12,11 +12,8 @@ struct SummaryCheck: FileFacts, Sendable {
     static let maxMetrics = 10_000
 
     var findings = FindingList(file: SummaryCheck.file)
-    var exists = false
-    var size: Int64 = 0
-    var columns: [String]?
-    var rows = 0
-    var complete = false
+    /// Whether the file is there, its size, and how far it was read (`FileRead`).
+    var read = FileRead()
     /// metric → (value text, line); the first row of a metric wins.
     var metrics: [String: (value: String, line: Int)] = [:]
 
@@ -33,7 +30,7 @@ struct SummaryCheck: FileFacts, Sendable {
         let path = PathText.join(resultsDir, file)
         guard s.lookAt(path, missing: (BacktestRules.summaryExists, "missing: the script wrote no summary.csv")) else { return s }
         if s.size < minSize {
-            s.findings.add(BacktestRules.summaryMinSize, "is \(s.size) bytes; a summary has at least \(minSize)")
+            s.findings.add(BacktestRules.summaryMinSize, "is \(s.read.size) bytes; a summary has at least \(minSize)")
         }
         do {
             var csv = try CSVReader(path: path)

@@ -10,13 +10,8 @@ struct TradesCheck: FileFacts, Sendable {
     static let optional = ["strike", "option_type"]
 
     var findings = FindingList(file: TradesCheck.file)
-    var exists = false
-    var size: Int64 = 0
-    var columns: [String]?
-    var rows = 0
-    /// Read to the end without a CSV error (rows and sums are then complete).
-    var complete = false
-    var cancelled = false
+    /// Whether the file is there, its size, and how far it was read (`FileRead`).
+    var read = FileRead()
     /// The sum of pnl: exact cents for values with at most two decimals, plus a Double for any others.
     var pnlCents: Int64 = 0
     var pnlOther = 0.0
@@ -56,7 +51,7 @@ struct TradesCheck: FileFacts, Sendable {
             return plan
         }
         if s.size < minSize {
-            s.findings.add(BacktestRules.tradesMinSize, "is \(s.size) bytes; a trades file has at least \(minSize)")
+            s.findings.add(BacktestRules.tradesMinSize, "is \(s.read.size) bytes; a trades file has at least \(minSize)")
         }
         // The header, read on its own so that the rows can be split between threads.
         let header: [String]
@@ -129,7 +124,7 @@ struct TradesCheck: FileFacts, Sendable {
         }
         if s.complete && s.rows < config.minTrades {
             s.findings.add(BacktestRules.tradesMinTrades,
-                           "has \(s.rows) trade\(s.rows == 1 ? "" : "s"), fewer than \(config.minTrades) (min_trades)")
+                           "has \(s.read.rows) trade\(s.read.rows == 1 ? "" : "s"), fewer than \(config.minTrades) (min_trades)")
         }
         return s
     }

@@ -6,12 +6,8 @@ import JSON
 struct UserFileCheck: FileFacts, Sendable {
     let spec: UserProfile.FileSpec
     var findings: FindingList
-    var exists = false
-    var size: Int64 = 0
-    var columns: [String]?
-    var rows = 0
-    var complete = false
-    var cancelled = false
+    /// Whether the file is there, its size, and how far it was read (`FileRead`).
+    var read = FileRead()
 
     init(spec: UserProfile.FileSpec) {
         self.spec = spec
@@ -29,7 +25,7 @@ struct UserFileCheck: FileFacts, Sendable {
             return s
         }
         if let min = spec.minSize, s.size < min {
-            s.findings.add(s.rule("min_size"), "is \(s.size) bytes, less than \(min) (min_size)")
+            s.findings.add(s.rule("min_size"), "is \(s.read.size) bytes, less than \(min) (min_size)")
         }
         switch spec.format {
         case .csv: s.scanCSV(path: path, isCancelled: isCancelled)
@@ -159,7 +155,7 @@ struct UserFileCheck: FileFacts, Sendable {
 
     mutating func checkMinRows() {
         if let min = spec.minRows, rows < min {
-            findings.add(rule("min_rows"), "has \(rows) row\(rows == 1 ? "" : "s"), fewer than \(min) (min_rows)")
+            findings.add(rule("min_rows"), "has \(read.rows) row\(read.rows == 1 ? "" : "s"), fewer than \(min) (min_rows)")
         }
     }
 
