@@ -14,13 +14,14 @@ from .client import Client, find_server
 from .errors import (BacktestError, ConfigInvalid, ConnectionLost, InternalError, InvalidParams, InvalidRequest,
                      MessageTooLarge, MethodNotFound, ParseError, PathOutsideRun, ProfileNotFound,
                      RequestCancelled, ResultsMissing, RPCError, RunFileNotFound, RunFinished, RunNotFinished,
-                     RunNotFound, ScriptNotFound, ScriptNotRunnable, ScriptOutsideWorkspace, ServerNotFound,
-                     ServerNotInitialized, ShuttingDown, WorkspaceError, error_from_response)
+                     RunNotFound, RunsActive, ScriptNotFound, ScriptNotRunnable, ScriptOutsideWorkspace,
+                     ServerNotFound, ServerNotInitialized, ShuttingDown, SweepNotFound, WorkspaceError,
+                     error_from_response)
 from .handle import RunHandle
 from .transport import MemoryTransport, SubprocessTransport, Transport
 from .types import (CompareTable, FileInfo, Health, LogEvent, LogLine, LogPage, ProgressEvent, ReadChunk, Report,
                     ResultFiles, RunList, RunRecord, RunStarted, ServerInfo, StatusEvent, Subscription,
-                    ValidationIssue, ValidationReport)
+                    SweepBest, SweepProgress, SweepStarted, SweepStatus, ValidationIssue, ValidationReport)
 
 __all__ = [
     "__version__",
@@ -33,9 +34,10 @@ __all__ = [
     "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams", "InternalError", "ServerNotInitialized",
     "RequestCancelled", "ShuttingDown", "MessageTooLarge", "RunNotFound", "ScriptNotFound",
     "ScriptOutsideWorkspace", "ScriptNotRunnable", "ConfigInvalid", "RunFinished", "PathOutsideRun",
-    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing",
+    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing", "SweepNotFound",
+    "RunsActive",
     # results and notifications
     "CompareTable", "FileInfo", "Health", "LogEvent", "LogLine", "LogPage", "ProgressEvent", "ReadChunk", "Report",
     "ResultFiles", "RunList", "RunRecord", "RunStarted", "ServerInfo", "StatusEvent", "Subscription",
-    "ValidationIssue", "ValidationReport",
+    "SweepBest", "SweepProgress", "SweepStarted", "SweepStatus", "ValidationIssue", "ValidationReport",
 ]

@@ -160,12 +160,14 @@ def test_compare(server_bin, workspace):
     assert rows[0] == ["run_id", a, b]  # runs side by side, in the order given
     by_field = {row[0]: row[1:] for row in rows[1:]}
     assert by_field["param.blob_bytes"] == ["1000", "2000"]
-    assert by_field["status"] == ["completed", "completed"] and "total_pnl" in by_field
+    # The script's own summary.csv rows are summary.<name>, the server's analytics metrics.<name>.
+    assert by_field["status"] == ["completed", "completed"] and "summary.total_pnl" in by_field
+    assert "metrics.sharpe" in by_field and "total_pnl" not in by_field
 
     r = cli(workspace, "compare", "--tag", "sweep", "--csv")
     assert r.returncode == 0, r.stderr
     table = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert {t["run_id"] for t in table} == {a, b} and "total_pnl" in table[0]
+    assert {t["run_id"] for t in table} == {a, b} and "summary.total_pnl" in table[0]
 
     r = cli(workspace, "compare", a, b, "--json")
     doc = json.loads(r.stdout)
