@@ -1,13 +1,16 @@
 """backtest_rpc: a Python client for the backtest-rpc server (JSON-RPC 2.0 over stdio).
 
 Standard library only. ``Client`` starts the server for a workspace; ``Client.run`` returns a ``RunHandle``
-to wait on, stream from, cancel, and read results through. See docs/clients/python.md.
+to wait on, stream from, cancel, and read results through; ``Client.sweep`` a ``SweepHandle`` (many runs of
+one script, ranked). See docs/clients/python.md.
 
-Modules: ``client`` (Client), ``handle`` (RunHandle), ``types`` (result and notification dataclasses),
-``errors`` (exceptions, one per contract error), ``session`` (the JSON-RPC session), ``transport`` (the byte
-streams under it: a server process, or an in-memory server for tests), ``backend`` (what a handle needs of
-its client), ``tables`` (result CSVs), ``progress``, ``render``, ``cli``, ``ipython`` (the ``%backtest``
-magic), and ``_contract`` (facts generated from protocol/openrpc.json).
+Modules: ``client`` (Client), ``handle`` (RunHandle), ``sweep`` (SweepHandle), ``sweep_registry`` (which
+sweep handle gets which notification), ``types`` (result and notification dataclasses), ``errors``
+(exceptions, one per contract error), ``session`` (the JSON-RPC session), ``transport`` (the byte streams
+under it: a server process, or an in-memory server for tests), ``backend`` (what a handle needs of its
+client), ``tables`` (result CSVs and records as tables), ``ranking`` (``rank_by``), ``grid`` (``name=a,b,c``
+words), ``progress``, ``render``, ``cli``, ``ipython`` (the ``%backtest`` magic), and ``_contract`` (facts
+generated from protocol/openrpc.json).
 """
 from ._version import __version__
 from .client import Client, find_server
@@ -18,6 +21,7 @@ from .errors import (BacktestError, ConfigInvalid, ConnectionLost, InternalError
                      ServerNotFound, ServerNotInitialized, ShuttingDown, SweepNotFound, WorkspaceError,
                      error_from_response)
 from .handle import RunHandle
+from .sweep import SweepHandle
 from .transport import MemoryTransport, SubprocessTransport, Transport
 from .types import (CompareTable, FileInfo, Health, LogEvent, LogLine, LogPage, ProgressEvent, ReadChunk, Report,
                     ResultFiles, RunList, RunRecord, RunStarted, ServerInfo, StatusEvent, Subscription,
@@ -26,7 +30,7 @@ from .types import (CompareTable, FileInfo, Health, LogEvent, LogLine, LogPage, 
 __all__ = [
     "__version__",
     # client and runs
-    "Client", "find_server", "RunHandle",
+    "Client", "find_server", "RunHandle", "SweepHandle",
     # transports
     "Transport", "SubprocessTransport", "MemoryTransport",
     # errors

@@ -208,3 +208,61 @@ def test_validation_issue_parsing():
     got = [(i.severity, i.file, i.line, i.message) for i in rep.issues()]
     assert got == [("error", "pnl.csv", 1043, "cumulative_pnl is empty"), ("error", "trades.csv", 3, "bad"),
                    ("warning", "metadata.json", None, "missing")]
+
+
+def test_where_and_order_by_reach_list_and_compare(fake):
+    where, order_by = "metrics.sharpe > 1 and params.fast = 10", "metrics.sharpe desc"
+    assert fake.list(where=where, order_by=order_by, limit=5).extra["asked"] == {
+        "where": where, "order_by": order_by, "limit": 5}
+    assert fake.compare(where=where, order_by=order_by, tag="t").extra["asked"] == {
+        "where": where, "order_by": order_by, "tag": "t"}
+    assert fake.list().extra["asked"] == {}  # nothing sent that was not given
+
+
+def test_sweep_events_before_its_answer_reach_the_handle(fake):
+    """The fake announces the whole sweep (every run completed) before it answers ``sweep``: the handle
+    still has them, and waits for nothing."""
+    h = fake.sweep("fake.py", {"x": [0.5, 2, 1]}, rank_by="metrics.sharpe")
+    assert h.progress is not None and h.progress.completed == 3 and h.done
+    assert h.statuses == {r: "completed" for r in h.run_ids}
+    final = h.wait(timeout=5, progress=False)
+    assert final.completed == 3
+    assert [r["params.x"] for r in h.rows()] == [2, 1, 0.5]  # best sharpe first
+    assert [r["params.x"] for r in h.rows("metrics.sharpe asc")] == [0.5, 1, 2]
+
+
+def test_sweep_wait_asks_the_server_when_no_notification_comes(fake, monkeypatch):
+    import backtest_rpc.sweep as sweep_module
+    monkeypatch.setattr(sweep_module, "POLL_SECONDS", 0.05)
+    h = fake.sweep("fake.py", {"x": [1, 2]}, params={"quiet": True})
+    assert h.progress is None and not h.done
+    seen = []
+    final = h.wait(timeout=5, progress=seen.append)
+    assert final.completed == 2 and seen and seen[-1].finished
+
+
+def test_ranking_matches_the_server_s_rule():
+    from backtest_rpc.ranking import RankKey, rank_rows
+    rows = [{"run_id": "a", "metrics.x": 1.0}, {"run_id": "b"}, {"run_id": "c", "metrics.x": "3"},
+            {"run_id": "d", "metrics.x": 3}, {"run_id": "e", "metrics.x": float("nan")}]
+    assert [r["run_id"] for r in rank_rows(rows, "metrics.x")] == ["c", "d", "a", "b", "e"]
+    assert [r["run_id"] for r in rank_rows(rows, "metrics.x ASC")] == ["a", "c", "d", "b", "e"]
+    assert rank_rows(rows, None) == rows
+    assert RankKey.parse("summary.total_pnl asc") == RankKey("summary.total_pnl", True)
+    for bad in ["sharpe", "metrics.", "other.x", "metrics.x up", "metrics.x asc more", "", "metrics.a.b"]:
+        with pytest.raises(ValueError):
+            RankKey.parse(bad)
+
+
+def test_parse_grid():
+    from backtest_rpc.grid import parse_grid
+    grid, fixed = parse_grid(["fast=5,10,20", "slow=50,100", "w=0.5,1e3", "on=true,false", "mode=a,b",
+                              "days=60", "name=iron_condor", "flag", "x=NaN,Infinity", "q=\"a\",null"])
+    assert grid == {"fast": [5, 10, 20], "slow": [50, 100], "w": [0.5, 1000.0], "on": [True, False],
+                    "mode": ["a", "b"], "x": ["NaN", "Infinity"], "q": ["a", None]}
+    assert fixed == {"days": 60, "name": "iron_condor", "flag": True}
+    assert all(type(v) is int for v in grid["fast"])
+    assert parse_grid(["xs=[1]"])[1] == {"xs": "[1]"}  # an array is no scalar: text (commas split values)
+    for bad in (["=1,2"], ["a=1", "a=2,3"]):
+        with pytest.raises(ValueError):
+            parse_grid(bad)
