@@ -9,8 +9,9 @@ sweep handle gets which notification), ``types`` (result and notification datacl
 (exceptions, one per contract error), ``session`` (the JSON-RPC session), ``transport`` (the byte streams
 under it: a server process, or an in-memory server for tests), ``backend`` (what a handle needs of its
 client), ``tables`` (result CSVs and records as tables), ``ranking`` (``rank_by``), ``grid`` (``name=a,b,c``
-words), ``progress``, ``render``, ``cli``, ``ipython`` (the ``%backtest`` magic), and ``_contract`` (facts
-generated from protocol/openrpc.json).
+words), ``equity`` (equity curves), ``charts`` (several curves in one chart), ``progress``, ``render``,
+``cli``, ``ipython`` (the ``%backtest`` magic), ``sweep_view`` (a sweep in a notebook), and ``_contract``
+(facts generated from protocol/openrpc.json).
 """
 from ._version import __version__
 from .client import Client, find_server

@@ -239,30 +239,3 @@ def test_sweep_wait_asks_the_server_when_no_notification_comes(fake, monkeypatch
     seen = []
     final = h.wait(timeout=5, progress=seen.append)
     assert final.completed == 2 and seen and seen[-1].finished
-
-
-def test_ranking_matches_the_server_s_rule():
-    from backtest_rpc.ranking import RankKey, rank_rows
-    rows = [{"run_id": "a", "metrics.x": 1.0}, {"run_id": "b"}, {"run_id": "c", "metrics.x": "3"},
-            {"run_id": "d", "metrics.x": 3}, {"run_id": "e", "metrics.x": float("nan")}]
-    assert [r["run_id"] for r in rank_rows(rows, "metrics.x")] == ["c", "d", "a", "b", "e"]
-    assert [r["run_id"] for r in rank_rows(rows, "metrics.x ASC")] == ["a", "c", "d", "b", "e"]
-    assert rank_rows(rows, None) == rows
-    assert RankKey.parse("summary.total_pnl asc") == RankKey("summary.total_pnl", True)
-    for bad in ["sharpe", "metrics.", "other.x", "metrics.x up", "metrics.x asc more", "", "metrics.a.b"]:
-        with pytest.raises(ValueError):
-            RankKey.parse(bad)
-
-
-def test_parse_grid():
-    from backtest_rpc.grid import parse_grid
-    grid, fixed = parse_grid(["fast=5,10,20", "slow=50,100", "w=0.5,1e3", "on=true,false", "mode=a,b",
-                              "days=60", "name=iron_condor", "flag", "x=NaN,Infinity", "q=\"a\",null"])
-    assert grid == {"fast": [5, 10, 20], "slow": [50, 100], "w": [0.5, 1000.0], "on": [True, False],
-                    "mode": ["a", "b"], "x": ["NaN", "Infinity"], "q": ["a", None]}
-    assert fixed == {"days": 60, "name": "iron_condor", "flag": True}
-    assert all(type(v) is int for v in grid["fast"])
-    assert parse_grid(["xs=[1]"])[1] == {"xs": "[1]"}  # an array is no scalar: text (commas split values)
-    for bad in (["=1,2"], ["a=1", "a=2,3"]):
-        with pytest.raises(ValueError):
-            parse_grid(bad)
