@@ -45,6 +45,9 @@ function M.parse_words(words)
       if opt ~= "rank-by" and opt ~= "cache" then return nil, "unknown option --" .. opt end
       if not val then i = i + 1; val = words[i] end
       if not val or val == "" then return nil, "--" .. opt .. " needs a value" end
+      -- The command splits at spaces: "--rank-by summary.total_pnl asc" is three words.
+      local dir = opt == "rank-by" and words[i + 1] and words[i + 1]:lower()
+      if dir == "asc" or dir == "desc" then i = i + 1; val = val .. " " .. words[i] end
       opts[opt:gsub("-", "_")] = val
     else
       local k, v = w:match("^([^=]+)=(.*)$")
