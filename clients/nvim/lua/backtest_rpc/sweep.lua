@@ -71,7 +71,7 @@ end
 
 --- The sweep's params as JSON text, the grid's members in the order given: the server makes the runs in
 --- that order (the last name varying fastest), and a Lua table would encode them in any order.
-function M.request_json(script, grid, order, params, opts)
+function M.params_json(script, grid, order, params, opts)
   local members = { '"script":' .. vim.json.encode(script) }
   local cells = {}
   for _, name in ipairs(order) do
@@ -303,7 +303,7 @@ function M.start(script, words, cb)
     if cb then cb(nil, { message = params }) end
     return
   end
-  core.request_json("sweep", M.request_json(script, grid, order, params, opts), function(err, res)
+  core.request_json("sweep", M.params_json(script, grid, order, params, opts), function(err, res)
     if err then
       core.notify("sweep " .. script .. ": " .. (err.message or "error") ..
         (nilify(err.data) and (" " .. vim.json.encode(err.data)) or ""), vim.log.levels.ERROR)
