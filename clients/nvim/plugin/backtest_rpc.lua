@@ -13,6 +13,16 @@ vim.api.nvim_create_user_command("BacktestRun", function(o)
   bt().run(script, args)
 end, { nargs = "+", complete = "file", desc = "Run a backtest script and follow its log" })
 
+vim.api.nvim_create_user_command("BacktestSweep", function(o)
+  local args = vim.split(o.args, "%s+", { trimempty = true })
+  if #args < 2 then
+    return vim.notify("usage: :BacktestSweep {script} {name=v1,v2...} [--rank-by FIELD] [--cache MODE]",
+      vim.log.levels.ERROR)
+  end
+  local script = table.remove(args, 1)
+  bt().sweep(script, args)
+end, { nargs = "+", complete = "file", desc = "Run a script over a grid of params; follow and rank its runs" })
+
 vim.api.nvim_create_user_command("BacktestList", function() bt().list() end,
   { nargs = 0, desc = "List backtest runs (<CR> opens one)" })
 

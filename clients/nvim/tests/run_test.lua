@@ -26,6 +26,8 @@ vim.fn.mkdir(ws .. "/scripts", "p")
 vim.fn.system({ "cp", fixtures .. "/make_outputs.py", ws .. "/" })
 vim.fn.system({ "sh", "-c", "cp '" .. fixtures .. "'/scripts/*.py '" .. repo ..
   "'/clients/python/tests/scripts/*.py '" .. ws .. "/scripts/'" })
+-- The docs' example strategy, for sweeps: sma_crossover.py fails (exit 2) when fast >= slow.
+vim.fn.system({ "cp", repo .. "/docs/examples/sma_crossover.py", ws .. "/" })
 bt.setup({ cmd = { bin }, workspace = ws, split = "split" })
 
 -- Capture notifications instead of showing them.
@@ -193,6 +195,78 @@ case("BacktestList lists runs and <CR> opens one's log", function()
     return r and r.buf and contains(buf_lines(r.buf), "ERROR: simulated failure")
   end, 20000)
   assert(contains(buf_lines(bt._state.runs[crash_id].buf), "Processing day 1/10"), "whole log")
+end)
+
+case("BacktestSweep follows a sweep in its buffer, then ranks its runs", function()
+  notes = {}
+  vim.cmd("BacktestSweep sma_crossover.py fast=2,3,5 slow=4,10 days=40 --rank-by=metrics.sharpe --cache off")
+  local sweeps = bt.sweeps._state.sweeps
+  local sw
+  wait_for("the sweep's answer", function() sw = select(2, next(sweeps)); return sw ~= nil end, 20000)
+  assert(#sw.run_ids == 6, "six runs: " .. vim.inspect(sw.run_ids))
+  assert(vim.api.nvim_get_current_buf() == sw.buf, "the sweep's buffer is shown")
+  assert(vim.api.nvim_buf_get_name(sw.buf):find("backtest://sweep/" .. sw.id, 1, true), "named after the sweep")
+  assert(noted("sweep " .. sw.id .. ": 6 runs of sma_crossover.py"), "start notified")
+  wait_for("the ranked table", function() return sw.ranked ~= nil end, 120000)
+  local lines = buf_lines(sw.buf)
+  assert(lines[1] == "-- sweep " .. sw.id .. ": sma_crossover.py  (rank by metrics.sharpe)", lines[1])
+  assert(lines[2]:find("^6/6 ended %(5 completed, 1 failed%), 0 running, 0 queued; best metrics%.sharpe "), lines[2])
+  local header = vim.split(lines[4], "%s+", { trimempty = true })
+  assert(table.concat(header, " ") == "run_id status param.fast param.slow metrics.sharpe metrics.total_return "
+    .. "metrics.max_drawdown metrics.trades", lines[4])
+  -- The order is the ranking of the records' metrics.sharpe: best first, the failed run (no metrics) last.
+  local ids, sharpe = {}, {}
+  for i = 5, #lines do
+    local id = lines[i]:match("^(%S+)")
+    table.insert(ids, id)
+    local rec, e = bt.request_sync("status", { run_id = id })
+    assert(rec, vim.inspect({ id, e }))
+    local m = rec.metrics
+    sharpe[id] = (m and m ~= vim.NIL) and m.sharpe or nil
+  end
+  assert(#ids == 6, vim.inspect(lines))
+  -- The grid in the order given: the runs are (2,4), (2,10), (3,4), ... the last name varying fastest.
+  local first = assert(bt.request_sync("status", { run_id = sw.run_ids[1] }))
+  local second = assert(bt.request_sync("status", { run_id = sw.run_ids[2] }))
+  assert(first.params.fast == 2 and first.params.slow == 4 and second.params.slow == 10 and
+    first.params.days == 40, vim.inspect({ first.params, second.params }))
+  for i = 2, 5 do assert(sharpe[ids[i - 1]] >= sharpe[ids[i]], "ranked by sharpe: " .. vim.inspect(lines)) end
+  assert(sharpe[ids[6]] == nil and lines[10]:find("failed", 1, true), "the failed run last")
+  assert(lines[2]:find("(" .. ids[1] .. ")", 1, true), "the server's best is the table's first")
+  assert(noted("sweep " .. sw.id .. ": 6/6 ended"), "end notified")
+  assert(not noted("run " .. ids[1] .. ": completed"), "no notification per run of a sweep")
+  -- <CR> on a run opens its log.
+  vim.api.nvim_set_current_buf(sw.buf)
+  vim.api.nvim_win_set_cursor(0, { 5, 0 })
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<CR>", true, false, true), "x", false)
+  wait_for("log opened", function()
+    local r = bt._state.runs[ids[1]]
+    return r and r.buf and contains(buf_lines(r.buf), "Backtest complete")
+  end, 20000)
+end)
+
+case("BacktestSweep words: grids, fixed params, options, mistakes", function()
+  local grid, params, opts = bt.sweeps.parse_words({ "fast=5,0.5,true,abc,null", "days=60", "name=x",
+    "--rank-by", "summary.total_pnl asc", "--cache=refresh" })
+  assert(vim.deep_equal(grid, { fast = { 5, 0.5, true, "abc", vim.NIL } }), vim.inspect(grid))
+  assert(vim.deep_equal(params, { days = 60, name = "x" }), vim.inspect(params))
+  assert(vim.deep_equal(opts, { rank_by = "summary.total_pnl asc", cache = "refresh" }), vim.inspect(opts))
+  _, _, opts = bt.sweeps.parse_words({ "a=1,2", "--rank-by=metrics.max_drawdown", "ASC", "b=3" })
+  assert(opts.rank_by == "metrics.max_drawdown ASC", vim.inspect(opts))
+  local _, err = bt.sweeps.parse_words({ "days=60" })
+  assert(err:find("vary at least one param"), err)
+  _, err = bt.sweeps.parse_words({ "a=1,2", "a=3,4" })
+  assert(err == "a is given twice", err)
+  _, err = bt.sweeps.parse_words({ "a=1,2", "--rank-by" })
+  assert(err == "--rank-by needs a value", err)
+  _, err = bt.sweeps.parse_words({ "a=1,2", "--top=3" })
+  assert(err == "unknown option --top", err)
+  notes = {}
+  local failed
+  bt.sweep("nope.py", { "a=1,2" }, function(sw, e) failed = e end)
+  wait_for("error", function() return failed ~= nil end, 20000)
+  assert(failed.code == bt.contract.error_codes.script_not_found and noted("nope.py"), vim.inspect(failed))
+  assert(notes[#notes].level == vim.log.levels.ERROR)
 end)
 
 case("an unknown script is reported", function()

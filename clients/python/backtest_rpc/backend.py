@@ -1,17 +1,18 @@
-"""What a :class:`~backtest_rpc.handle.RunHandle` needs from the client that made it.
+"""What a :class:`~backtest_rpc.handle.RunHandle` and a :class:`~backtest_rpc.sweep.SweepHandle` need from
+the client that made them.
 
-The handle asks for records, log pages and result files through this interface, not through ``Client``
-itself, so ``handle`` does not import ``client`` (``client`` imports ``handle``: one direction only).
+The handles ask for records, log pages and result files through these interfaces, not through ``Client``
+itself, so ``handle`` and ``sweep`` do not import ``client`` (``client`` imports them: one direction only).
 :class:`~backtest_rpc.client.Client` provides every method here; a test may hand a handle anything else that
 does.
 """
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Iterable, List, Optional, Protocol
 
-from .types import LogPage, ResultFiles, RunRecord, ValidationReport
+from .types import LogPage, ResultFiles, RunRecord, SweepStatus, ValidationReport
 
-__all__ = ["RunBackend"]
+__all__ = ["RunBackend", "SweepBackend"]
 
 
 class RunBackend(Protocol):
@@ -26,5 +27,21 @@ class RunBackend(Protocol):
     def validate(self, run_id: str, profile: Optional[str] = None) -> ValidationReport: ...
 
     def results(self, run_id: str) -> ResultFiles: ...
+
+    def read_file(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> bytes: ...
+
+
+class SweepBackend(Protocol):
+    """The calls a sweep handle makes, with the meaning of the same-named :class:`Client` methods."""
+
+    def sweep_status(self, sweep_id: str) -> SweepStatus: ...
+
+    def cancel_sweep(self, sweep_id: str) -> SweepStatus: ...
+
+    def rerun_sweep(self, sweep_id: str, only: str = "failed") -> List[str]: ...
+
+    def delete(self, run_ids: Optional[List[str]] = None, *, sweep_id: Optional[str] = None) -> List[str]: ...
+
+    def records(self, run_ids: Iterable[str], *, missing_ok: bool = False) -> List[RunRecord]: ...
 
     def read_file(self, run_id: str, path: str, chunk_size: Optional[int] = None) -> bytes: ...

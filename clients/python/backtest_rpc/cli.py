@@ -4,10 +4,14 @@
 
     run SCRIPT [key=value ...] [--follow] [--tag T] [--note N] [--timeout S] [--profile P] [--json]
     rerun RUN_ID [--follow] [--json]
+    sweep SCRIPT name=v1,v2,... [name=v ...] [--rank-by F] [--cache M] [--param-sets FILE] [--sample N]
+          [--seed S] [--tag T] [--note N] [--timeout S] [--profile P] [--json]
     list [--status S] [--script P] [--tag T] [--limit N] [--json]
-    status RUN_ID [--json]
+    status RUN_ID|SWEEP_ID [--json]
     logs RUN_ID [-n N] [-f] [--json]
-    cancel RUN_ID [--json]
+    cancel RUN_ID|SWEEP_ID [--json]
+    delete RUN_ID ... | --sweep SWEEP_ID [--json]
+    tag RUN_ID [--add T] [--remove T] [--note N | --no-note] [--json]
     validate RUN_ID [--profile P] [--json]
     compare [RUN_ID ...] [--status S] [--script P] [--tag T] [--limit N] [--csv | --json]
     results RUN_ID [--json]
@@ -17,9 +21,9 @@
 ``--json`` means the same for every command that has it: stdout holds only JSON (one document; for
 ``logs``, one object per log line), while log lines of ``run --follow`` and all status notes go to stderr.
 
-Exit codes: 0 ok (``run --follow``/``rerun --follow``/``logs -f``: the run completed; ``validate``: valid),
-1 the run did not complete / the outputs are not valid, 2 usage or server error, 130 interrupted
-(``run --follow`` cancels its run on Ctrl+C).
+Exit codes: 0 ok (``run --follow``/``rerun --follow``/``logs -f``: the run completed; ``sweep``: every run
+completed; ``validate``: valid), 1 the run (a run of the sweep) did not complete / the outputs are not valid,
+2 usage or server error, 130 interrupted (``run --follow`` cancels its run on Ctrl+C, ``sweep`` its sweep).
 """
 from __future__ import annotations
 
@@ -37,10 +41,13 @@ from pathlib import Path
 from typing import IO, Any, Dict, List, Optional
 
 from .client import Client
-from .errors import BacktestError
+from .errors import BacktestError, RunsActive
+from .grid import parse_grid
 from .handle import RunHandle
-from .render import RUN_COLUMNS, cell, issue_line, parse_assignments, run_rows, text_table
-from .types import LogEvent, StatusEvent, ValidationReport
+from .ranking import RankKey
+from .render import RUN_COLUMNS, cell, issue_line, parse_assignments, run_rows, sweep_columns, text_table
+from .sweep import SweepHandle
+from .types import LogEvent, StatusEvent, SweepProgress, SweepStatus, ValidationReport
 
 __all__ = ["main", "COMMANDS", "open_path"]
 
@@ -78,19 +85,51 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--follow", "-f", action="store_true",
                     help="stream the log until the run ends, then show its validation")
 
+    sw = sub.add_parser("sweep", parents=[as_json],
+                        help="run a script over a grid of params; live progress, then the runs ranked")
+    sw.add_argument("script")
+    sw.add_argument("params", nargs="*", metavar="name=v1,v2,...",
+                    help="a name with several values is varied (the grid), one with one value is fixed; "
+                         "values parse as JSON scalars when they can")
+    sw.add_argument("--rank-by", default=None, metavar="FIELD",
+                    help="what makes a run best: metrics.<name>, summary.<name> or params.<name> [asc]")
+    sw.add_argument("--cache", choices=["reuse", "refresh", "off"], default=None,
+                    help="reuse (the server's default): a run whose inputs match a completed run's is "
+                         "answered from it")
+    sw.add_argument("--param-sets", default=None, metavar="FILE",
+                    help="a JSON file holding a list of param objects (crossed with the grid, if any)")
+    sw.add_argument("--sample", type=int, default=None, metavar="N", help="run N sets drawn from the grid")
+    sw.add_argument("--seed", type=int, default=None, help="the seed of --sample (the same seed, the same sets)")
+    sw.add_argument("--tag", action="append", dest="tags", help="tag every run (repeatable)")
+    sw.add_argument("--note", default=None)
+    sw.add_argument("--timeout", type=float, default=None, dest="timeout_s", help="seconds before a run is ended")
+    sw.add_argument("--profile", default=None, help="validation profile")
+
     ls = sub.add_parser("list", parents=[as_json], help="list runs")
     filters(ls)
 
-    st = sub.add_parser("status", parents=[as_json], help="show a run's record")
-    st.add_argument("run_id")
+    st = sub.add_parser("status", parents=[as_json], help="show a run's record, or a sweep's counts")
+    st.add_argument("run_id", metavar="RUN_ID|SWEEP_ID")
 
     lg = sub.add_parser("logs", parents=[as_json], help="print a run's log")
     lg.add_argument("run_id")
     lg.add_argument("-n", "--tail", type=int, default=None, help="only the last N lines")
     lg.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
 
-    c = sub.add_parser("cancel", parents=[as_json], help="cancel a run")
-    c.add_argument("run_id")
+    c = sub.add_parser("cancel", parents=[as_json], help="cancel a run, or every run of a sweep")
+    c.add_argument("run_id", metavar="RUN_ID|SWEEP_ID")
+
+    d = sub.add_parser("delete", parents=[as_json], help="delete ended runs (directories, index, cache entries)")
+    d.add_argument("run_ids", nargs="*", metavar="RUN_ID")
+    d.add_argument("--sweep", default=None, metavar="SWEEP_ID", help="every ended run of this sweep")
+
+    tg = sub.add_parser("tag", parents=[as_json], help="edit an ended run's tags and note")
+    tg.add_argument("run_id")
+    tg.add_argument("--add", action="append", default=None, metavar="TAG", help="add a tag (repeatable)")
+    tg.add_argument("--remove", action="append", default=None, metavar="TAG", help="remove a tag (repeatable)")
+    notes = tg.add_mutually_exclusive_group()
+    notes.add_argument("--note", default=None, help="the new note")
+    notes.add_argument("--no-note", action="store_true", help="remove the note")
 
     v = sub.add_parser("validate", parents=[as_json], help="check a run's outputs now; exit 1 when not valid")
     v.add_argument("run_id")
@@ -232,7 +271,27 @@ def _cmd_list(client: Client, a: argparse.Namespace) -> int:
     return 0
 
 
+def _is_sweep(some_id: str) -> bool:
+    """Sweep ids are ``sweep_<stem>``; run ids start with a date."""
+    return some_id.startswith("sweep_")
+
+
+def _print_sweep_status(status: SweepStatus, a: argparse.Namespace) -> None:
+    if a.json:
+        _print_json(status.to_dict())
+        return
+    for key in ("sweep_id", "script", "created_at", "rank_by"):
+        value = getattr(status, key)
+        if value is not None:
+            print(f"{key:17} {value}")
+    print(f"{'runs':17} {status.describe()}")
+
+
 def _cmd_status(client: Client, a: argparse.Namespace) -> int:
+    if _is_sweep(a.run_id):
+        status = client.sweep_status(a.run_id)
+        _print_sweep_status(status, a)
+        return 0 if not status.failed else 1
     record = client.status(a.run_id)
     if a.json:
         _print_json(record.to_dict())
@@ -275,11 +334,107 @@ def _cmd_logs(client: Client, a: argparse.Namespace) -> int:
 
 
 def _cmd_cancel(client: Client, a: argparse.Namespace) -> int:
+    if _is_sweep(a.run_id):
+        _print_sweep_status(client.cancel_sweep(a.run_id), a)
+        return 0
     record = client.cancel(a.run_id)
     if a.json:
         _print_json(record.to_dict())
     else:
         print(f"{record.run_id} {record.status}")
+    return 0
+
+
+def _sweep_request(a: argparse.Namespace) -> Dict[str, Any]:
+    """The ``sweep`` call's arguments from the command line (usage errors as _Usage)."""
+    try:
+        grid, fixed = parse_grid(a.params)
+        if a.rank_by is not None:
+            RankKey.parse(a.rank_by)
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+    param_sets = None
+    if a.param_sets is not None:
+        try:
+            param_sets = json.loads(Path(a.param_sets).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _Usage(f"--param-sets {a.param_sets}: {exc}") from None
+        if not isinstance(param_sets, list) or not all(isinstance(p, dict) for p in param_sets):
+            raise _Usage(f"--param-sets {a.param_sets}: not a JSON list of objects")
+    if not grid and param_sets is None:
+        raise _Usage("sweep: vary at least one param (name=v1,v2,...) or give --param-sets")
+    if a.seed is not None and a.sample is None:
+        raise _Usage("sweep: --seed goes with --sample")
+    sample = None if a.sample is None else dict({"n": a.sample}, **({"seed": a.seed} if a.seed is not None else {}))
+    return {"grid": grid or None, "param_sets": param_sets, "sample": sample, "params": fixed or None,
+            "rank_by": a.rank_by, "cache": a.cache, "tags": a.tags, "note": a.note, "timeout_s": a.timeout_s,
+            "profile": a.profile}
+
+
+def _sweep_progress_printer(handle: SweepHandle) -> Any:
+    """What ``sweep`` shows while it waits: a redrawn bar on a terminal, else one line per change."""
+    if hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
+        return True
+
+    def line(p: SweepProgress) -> None:
+        _note(f"[{handle.sweep_id}] {p.describe()}")
+    return line
+
+
+def _cmd_sweep(client: Client, a: argparse.Namespace) -> int:
+    request = _sweep_request(a)
+    handle = client.sweep(a.script, **request)
+    _note(f"[{handle.sweep_id}] started: {handle.total} runs of {a.script}")
+    try:
+        final = handle.wait(progress=_sweep_progress_printer(handle))
+    except KeyboardInterrupt:
+        # As for run --follow: Ctrl+C means "stop these backtests".
+        _note(f"\n[{handle.sweep_id}] interrupted: cancelling")
+        try:
+            handle.cancel()
+        except BacktestError:
+            pass
+        return 130
+    rows = handle.rows()
+    if a.json:
+        _print_json(dict(final.to_dict(), rows=rows))
+    else:
+        rank_field = RankKey.parse(a.rank_by).field if a.rank_by else None
+        columns = sweep_columns(rows, rank_field)
+        print(text_table(columns, [[r.get(c) for c in columns] for r in rows]))
+        print(f"({final.describe()})")
+    return 0 if final.completed == final.total else 1
+
+
+def _cmd_delete(client: Client, a: argparse.Namespace) -> int:
+    if bool(a.run_ids) == (a.sweep is not None):
+        raise _Usage("delete: give run ids or --sweep SWEEP_ID (one of them)")
+    try:
+        deleted = client.delete(a.run_ids or None, sweep_id=a.sweep)
+    except RunsActive as exc:
+        _note(f"error: nothing deleted: still queued or running (cancel them first): {' '.join(exc.run_ids)}")
+        return 2
+    if a.json:
+        _print_json({"deleted": deleted})
+    else:
+        for run_id in deleted:
+            print(run_id)
+        _note(f"deleted {len(deleted)} run{'' if len(deleted) == 1 else 's'}")
+    return 0
+
+
+def _cmd_tag(client: Client, a: argparse.Namespace) -> int:
+    if a.add is None and a.remove is None and a.note is None and not a.no_note:
+        raise _Usage("tag: give --add, --remove, --note or --no-note")
+    edit: Dict[str, Any] = {"add": a.add, "remove": a.remove}
+    if a.note is not None or a.no_note:
+        edit["note"] = None if a.no_note else a.note
+    record = client.tag(a.run_id, **edit)
+    if a.json:
+        _print_json(record.to_dict())
+    else:
+        print(f"{record.run_id} tags: {', '.join(record.tags) or '-'}"
+              + (f"; note: {record.note}" if record.note is not None else ""))
     return 0
 
 
@@ -414,9 +569,10 @@ def _cmd_report(client: Client, a: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "rerun": _cmd_rerun, "list": _cmd_list, "status": _cmd_status, "logs": _cmd_logs,
-            "cancel": _cmd_cancel, "validate": _cmd_validate, "compare": _cmd_compare, "results": _cmd_results,
-            "read": _cmd_read, "report": _cmd_report}
+COMMANDS = {"run": _cmd_run, "rerun": _cmd_rerun, "sweep": _cmd_sweep, "list": _cmd_list, "status": _cmd_status,
+            "logs": _cmd_logs, "cancel": _cmd_cancel, "delete": _cmd_delete, "tag": _cmd_tag,
+            "validate": _cmd_validate, "compare": _cmd_compare, "results": _cmd_results, "read": _cmd_read,
+            "report": _cmd_report}
 
 
 class _Usage(Exception):

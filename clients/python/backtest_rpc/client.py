@@ -1,22 +1,25 @@
 """Client: starts a backtest-rpc server for a workspace (or speaks over a given transport) and offers every
-method as a plain call."""
+method as a plain call; ``run`` and ``sweep`` give handles that follow what they started."""
 from __future__ import annotations
 
 import base64
 import os
 import shutil
 import threading
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from ._contract import TERMINAL_STATUSES
 from ._version import __version__
-from .errors import ConnectionLost, ServerNotFound
+from .errors import ConnectionLost, RunNotFound, ServerNotFound
 from .handle import RunHandle
-from .session import Session
+from .ranking import RankKey
+from .session import Pending, Session
+from .sweep import SweepHandle
+from .sweep_registry import SweepRegistry
 from .tables import parse_csv
 from .transport import SubprocessTransport, Transport
 from .types import (CompareTable, Health, LogPage, ReadChunk, Report, ResultFiles, RunList, RunRecord,
-                    RunStarted, ServerInfo, Subscription, ValidationReport)
+                    RunStarted, ServerInfo, Subscription, SweepStarted, SweepStatus, ValidationReport)
 
 __all__ = ["Client", "find_server"]
 
@@ -39,6 +42,19 @@ def find_server(command: Optional[Sequence[str]] = None) -> List[str]:
 
 def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
+
+
+class _Unset:
+    """The default of a parameter whose None means something (``tag(note=None)`` removes the note)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+#: How many ``status`` requests :meth:`Client.records` keeps in flight at once.
+RECORDS_WINDOW = 256
 
 
 class Client:
@@ -73,6 +89,7 @@ class Client:
         self._handles: Dict[str, List[RunHandle]] = {}
         self._handles_lock = threading.Lock()
         self._listeners: List[Listener] = []
+        self._sweeps = SweepRegistry()
         self._closed = False
         self.conn = Session(transport, on_notification=self._on_notification)
         self.server_info: Optional[ServerInfo] = None
@@ -110,6 +127,7 @@ class Client:
                 handles = [h for hs in self._handles.values() for h in hs]
             for h in handles:
                 h._connection_lost(lost)
+            self._sweeps.connection_lost(lost)
         else:
             run_id = params.get("run_id")
             with self._handles_lock:
@@ -118,6 +136,7 @@ class Client:
                     self._handles.pop(run_id, None)
             for h in handles:
                 h._deliver(method, params)
+            self._sweeps.deliver(method, params)
         for listener in list(self._listeners):
             listener(method, params)
 
@@ -189,14 +208,17 @@ class Client:
     def run(self, script: str, params: Optional[Dict[str, Any]] = None, *, args: Optional[List[str]] = None,
             env: Optional[Dict[str, str]] = None, timeout_s: Optional[float] = None,
             tags: Optional[List[str]] = None, note: Optional[str] = None, profile: Optional[str] = None,
-            inputs: Optional[List[str]] = None, on_event: Optional[Callable[[Any], None]] = None) -> RunHandle:
+            inputs: Optional[List[str]] = None, cache: Optional[str] = None,
+            on_event: Optional[Callable[[Any], None]] = None) -> RunHandle:
         """Starts ``script`` (relative to the workspace's scripts dir) and returns its handle at once.
 
         ``params`` become ``--key value`` arguments (True → bare flag, False/None → omitted).
+        ``cache``: ``"off"`` (the server's default for a run), ``"reuse"`` (a run whose inputs match a completed
+        run's is answered from it at once) or ``"refresh"`` (docs/sweeps.md).
         ``on_event`` is called with each of the run's notifications from the first one on (reader thread)."""
         req = _drop_none({"script": script, "params": params, "args": args, "env": env,
                           "timeout_s": timeout_s, "tags": tags, "note": note, "profile": profile,
-                          "inputs": inputs})
+                          "inputs": inputs, "cache": cache})
         return self._start("run", req, on_event)
 
     def rerun(self, run_id: str) -> RunHandle:
@@ -239,6 +261,22 @@ class Client:
     def status(self, run_id: str) -> RunRecord:
         return RunRecord.from_json(self.call("status", {"run_id": run_id}))
 
+    def records(self, run_ids: Iterable[str], *, missing_ok: bool = False) -> List[RunRecord]:
+        """The records of many runs, in the order given: ``status`` requests sent many at a time rather than
+        one after another. ``missing_ok``: leave out runs that do not exist (else RunNotFound)."""
+        ids = list(run_ids)
+        out: List[RunRecord] = []
+        for start in range(0, len(ids), RECORDS_WINDOW):
+            sent: List[Tuple[int, Pending]] = [self.conn.request_async("status", {"run_id": r})
+                                               for r in ids[start:start + RECORDS_WINDOW]]
+            for rid, pending in sent:
+                try:
+                    out.append(RunRecord.from_json(self.conn.answer(rid, pending, self.timeout)))
+                except RunNotFound:
+                    if not missing_ok:
+                        raise
+        return out
+
     def logs(self, run_id: str, *, tail: Optional[int] = None, after_seq: Optional[int] = None,
              limit: Optional[int] = None, stream: Optional[str] = None) -> LogPage:
         return LogPage.from_json(self.call("logs", _drop_none(
@@ -246,14 +284,35 @@ class Client:
 
     def list(self, *, status: Optional[Union[str, List[str]]] = None, script: Optional[str] = None,
              tag: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-             limit: Optional[int] = None, offset: Optional[int] = None, order: Optional[str] = None) -> RunList:
+             limit: Optional[int] = None, offset: Optional[int] = None, order: Optional[str] = None,
+             where: Optional[str] = None, order_by: Optional[str] = None) -> RunList:
+        """Runs matching the filters, newest first. ``where`` (``"metrics.sharpe > 1 and params.fast = 10"``)
+        and ``order_by`` (``"metrics.sharpe desc"``) are passed to a server that knows them."""
         return RunList.from_json(self.call("list", _drop_none(
             {"status": status, "script": script, "tag": tag, "since": since, "until": until,
-             "limit": limit, "offset": offset, "order": order})))
+             "limit": limit, "offset": offset, "order": order, "where": where, "order_by": order_by})))
 
     def cancel(self, run_id: str) -> RunRecord:
         """Cancels a queued or running run (RunFinished if it has ended)."""
         return RunRecord.from_json(self.call("cancel", {"run_id": run_id}))
+
+    def tag(self, run_id: str, *, add: Optional[List[str]] = None, remove: Optional[List[str]] = None,
+            note: Any = UNSET) -> RunRecord:
+        """Edits an ended run's tags and note; its record. ``note=None`` removes the note (left out: kept).
+        RunNotFinished while the run is going."""
+        params: Dict[str, Any] = _drop_none({"run_id": run_id, "add": add, "remove": remove})
+        if note is not UNSET:
+            params["note"] = note
+        return RunRecord.from_json(self.call("tag", params))
+
+    def delete(self, run_ids: Optional[List[str]] = None, *, sweep_id: Optional[str] = None) -> List[str]:
+        """Deletes ended runs (their directories, index rows and cache entries): these ``run_ids``, or every
+        ended run of ``sweep_id``. Returns the ids deleted. RunsActive (``.run_ids``), deleting nothing, when
+        any of them is still queued or running."""
+        if (run_ids is None) == (sweep_id is None):
+            raise TypeError("delete: give run_ids or sweep_id (one of them)")
+        params = {"run_ids": list(run_ids)} if run_ids is not None else {"sweep_id": sweep_id}
+        return [str(r) for r in self.call("delete", params).get("deleted", [])]
 
     def subscribe(self, run_id: Optional[str] = None, all: bool = False) -> Subscription:
         return Subscription.from_json(self.call("subscribe", {"all": True} if all else {"run_id": run_id}))
@@ -300,11 +359,60 @@ class Client:
         return parse_csv(self.read_file(run_id, path))
 
     def compare(self, run_ids: Optional[List[str]] = None, *, format: Optional[str] = None,
-                **filters: Any) -> CompareTable:
-        """A table comparing runs: by ids, or by the filters of :meth:`list`."""
-        params = _drop_none(dict(filters, run_ids=run_ids, format=format))
+                where: Optional[str] = None, order_by: Optional[str] = None, **filters: Any) -> CompareTable:
+        """A table comparing runs: by ids, or by the filters of :meth:`list` (``where`` and ``order_by``
+        included). Columns: ``run_id``, ``status``, ``script``, ``param.<name>``..., ``package.<name>``...,
+        ``metrics.<name>``..., ``summary.<name>``..."""
+        params = _drop_none(dict(filters, run_ids=run_ids, format=format, where=where, order_by=order_by))
         return CompareTable.from_json(self.call("compare", params))
 
     def report(self, run_id: str) -> Report:
         return Report.from_json(self.call("report", {"run_id": run_id}))
 
+    # ---- sweeps ----------------------------------------------------------------------------------------
+
+    def sweep(self, script: str, grid: Optional[Dict[str, List[Any]]] = None, *,
+              param_sets: Optional[List[Dict[str, Any]]] = None, sample: Optional[Dict[str, int]] = None,
+              params: Optional[Dict[str, Any]] = None, rank_by: Optional[str] = None, cache: Optional[str] = None,
+              **run_params: Any) -> SweepHandle:
+        """Runs ``script`` once per param set and returns a :class:`SweepHandle` at once (docs/sweeps.md).
+
+        ``grid`` ``{name: [values]}``: the cartesian product (the last name varies fastest); ``param_sets``
+        ``[{...}]``: a list (crossed with the grid when both are given); ``sample`` ``{"n": 20, "seed": 1}``:
+        n sets of the grid drawn reproducibly; ``params``: given to every set. ``rank_by``
+        (``"metrics.sharpe"``, ``"metrics.max_drawdown"``, ``"summary.total_pnl asc"``) names the best run
+        and orders :meth:`SweepHandle.results`. ``cache``: ``"reuse"`` (the server's default for a sweep),
+        ``"refresh"`` or ``"off"``. ``run_params``: any other param of ``run`` (``args``, ``env``,
+        ``timeout_s``, ``tags``, ``note``, ``profile``, ``inputs``, ``output_dir_arg``), for every run."""
+        if rank_by is not None:
+            RankKey.parse(rank_by)  # the server would refuse it too; say so before starting anything
+        req = dict(_drop_none({"script": script, "grid": grid, "param_sets": param_sets, "sample": sample,
+                               "params": params, "rank_by": rank_by, "cache": cache}),
+                   **{k: v for k, v in run_params.items() if v is not None or k == "output_dir_arg"})
+        box: Dict[str, SweepHandle] = {}
+
+        def register(result: Any) -> None:
+            # On the reader thread, before the next frame: no later notification of the sweep is missed, and
+            # the registry hands over the ones that came before the answer.
+            started = SweepStarted.from_json(result)
+            box["h"] = self._sweeps.register(SweepHandle(self, started.sweep_id, started.run_ids,
+                                                         rank_by=rank_by, script=script))
+        self.call("sweep", req, hook=register)
+        return box["h"]
+
+    def sweep_status(self, sweep_id: str) -> SweepStatus:
+        """A sweep's counts by status and its best run, from its runs' records (``status {sweep_id}``)."""
+        return SweepStatus.from_json(self.call("status", {"sweep_id": sweep_id}))
+
+    def cancel_sweep(self, sweep_id: str) -> SweepStatus:
+        """Cancels every run of the sweep that has not ended; its status after that."""
+        return SweepStatus.from_json(self.call("cancel", {"sweep_id": sweep_id}))
+
+    def rerun_sweep(self, sweep_id: str, only: str = "failed") -> List[str]:
+        """Reruns the sweep's failed runs (``only="ended"``: every ended run); the new runs' ids. They join
+        the sweep: its counts and handles include them."""
+        def register(result: Any) -> None:
+            # On the reader thread, before the next frame: the new runs' events reach the sweep's handles.
+            self._sweeps.add_runs(sweep_id, [str(r) for r in result.get("run_ids", [])])
+        result = self.call("rerun", {"sweep_id": sweep_id, "only": only}, hook=register)
+        return [str(r) for r in result.get("run_ids", [])]

@@ -7,7 +7,7 @@ the contract (``_contract.ERROR_CODES``, generated from protocol/openrpc.json), 
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, List, Mapping, Optional, Type
 
 from ._contract import ERROR_CODES
 
@@ -16,8 +16,8 @@ __all__ = [
     "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams", "InternalError", "ServerNotInitialized",
     "RequestCancelled", "ShuttingDown", "MessageTooLarge", "RunNotFound", "ScriptNotFound",
     "ScriptOutsideWorkspace", "ScriptNotRunnable", "ConfigInvalid", "RunFinished", "PathOutsideRun",
-    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing",
-    "ERROR_CLASSES", "error_class", "error_from_response",
+    "RunFileNotFound", "ProfileNotFound", "WorkspaceError", "RunNotFinished", "ResultsMissing", "SweepNotFound",
+    "RunsActive", "ERROR_CLASSES", "error_class", "error_from_response",
 ]
 
 
@@ -89,6 +89,18 @@ class ProfileNotFound(RPCError): error_name = "profile_not_found"
 class WorkspaceError(RPCError): error_name = "workspace_error"
 class RunNotFinished(RPCError): error_name = "run_not_finished"
 class ResultsMissing(RPCError): error_name = "results_missing"
+class SweepNotFound(RPCError): error_name = "sweep_not_found"
+
+
+class RunsActive(RPCError):
+    """``delete`` refused: some runs are still queued or running (nothing was deleted); cancel them first."""
+    error_name = "runs_active"
+
+    @property
+    def run_ids(self) -> List[str]:
+        """The runs that are still active (the error's ``data.run_ids``)."""
+        ids = self.data.get("run_ids") if isinstance(self.data, dict) else None
+        return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
 #: The exception class of each error, by its contract name.
@@ -97,7 +109,7 @@ ERROR_CLASSES: Mapping[str, Type[RPCError]] = {
         ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, ServerNotInitialized,
         RequestCancelled, ShuttingDown, MessageTooLarge, RunNotFound, ScriptNotFound, ScriptOutsideWorkspace,
         ScriptNotRunnable, ConfigInvalid, RunFinished, PathOutsideRun, RunFileNotFound, ProfileNotFound,
-        WorkspaceError, RunNotFinished, ResultsMissing)
+        WorkspaceError, RunNotFinished, ResultsMissing, SweepNotFound, RunsActive)
     if cls.error_name is not None
 }
 

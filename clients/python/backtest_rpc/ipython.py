@@ -2,6 +2,10 @@
 
     %backtest run script.py key=value ...   stream the log into the cell, show progress, then the metrics
                                             (summary.csv) as a table and the equity curve (pnl.csv) as SVG
+    %backtest sweep script.py fast=5,10,20 slow=50,100 [days=60] [--rank-by metrics.sharpe] [--cache M]
+                  [--top N] [--param-sets FILE]
+                                            run the script over the grid: a live table of the best runs so
+                                            far, then every run ranked and the equity curves of the best N (5)
     %backtest list [N]                      the latest runs as a table
     %backtest status ID                     one run's record as a table
     %backtest compare ID ID ...             the server's comparison table
@@ -11,24 +15,29 @@
 
 One server per kernel, started on first use with the workspace $BACKTEST_WORKSPACE or the kernel's current
 directory, and closed with the kernel (atexit) or on ``%unload_ext``. Interrupting ``%backtest run``
-(the stop button) cancels the run. The last run's handle is left in the namespace as ``_backtest``.
+(the stop button) cancels the run, and ``%backtest sweep`` its sweep. The last run's handle is left in the
+namespace as ``_backtest``, the last sweep's as ``_sweep`` (``_sweep.results()``: a DataFrame).
 """
 from __future__ import annotations
 
 import atexit
 import csv
 import io
+import json
 import os
 import shlex
 import sys
 import threading
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .client import Client
 from .errors import BacktestError
+from .grid import parse_grid
 from .handle import RunHandle
 from .progress import NotebookProgress
+from .ranking import RankKey
 from .render import ISSUE_COLUMNS, RUN_COLUMNS, equity_svg, html_table, issue_rows, parse_assignments, run_rows
+from .sweep import SweepHandle
 from .types import LogEvent, ProgressEvent, StatusEvent, ValidationReport
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension", "backtest", "get_client", "close_client",
@@ -152,6 +161,58 @@ def equity_points(data: bytes) -> List[tuple]:
     return [(d, v) for d, v in out if v == v]  # drop NaN
 
 
+_SWEEP_USAGE = ("usage: %backtest sweep SCRIPT name=v1,v2,... [name=v ...] [--rank-by FIELD] [--cache M] "
+                "[--top N] [--param-sets FILE]")
+_SWEEP_OPTIONS = ("--rank-by", "--cache", "--top", "--param-sets")
+
+
+def _sweep_words(args: List[str]) -> Tuple[str, Dict[str, Any], int]:
+    """The script, the ``sweep`` call's arguments and how many curves to draw, from the magic's words."""
+    options: Dict[str, str] = {}
+    words: List[str] = []
+    it = iter(args)
+    for word in it:
+        name, eq, value = word.partition("=")
+        if name in _SWEEP_OPTIONS:
+            if not eq:
+                value = next(it, "")
+            if not value:
+                raise UsageError(f"{name} needs a value\n{_SWEEP_USAGE}")
+            options[name] = value
+        elif word.startswith("--"):
+            raise UsageError(f"unknown option {word}\n{_SWEEP_USAGE}")
+        else:
+            words.append(word)
+    if not words:
+        raise UsageError(_SWEEP_USAGE)
+    grid, fixed = parse_grid(words[1:])
+    param_sets = None
+    if "--param-sets" in options:
+        with open(os.path.expanduser(options["--param-sets"]), encoding="utf-8") as f:
+            param_sets = json.load(f)
+    if not grid and param_sets is None:
+        raise UsageError(f"vary at least one param (name=v1,v2,...) or give --param-sets\n{_SWEEP_USAGE}")
+    rank_by = options.get("--rank-by")
+    if rank_by is not None:
+        RankKey.parse(rank_by)
+    if options.get("--cache", "reuse") not in ("reuse", "refresh", "off"):
+        raise UsageError("--cache is reuse, refresh or off")
+    request = {"grid": grid or None, "param_sets": param_sets, "params": fixed or None, "rank_by": rank_by,
+               "cache": options.get("--cache")}
+    return words[0], request, int(options.get("--top", "5"))
+
+
+def _sweep(args: List[str], user_ns: Optional[dict]) -> Optional[SweepHandle]:
+    script, request, top = _sweep_words(args)
+    from .sweep_view import show_sweep  # needs IPython: only in a kernel
+    handle = get_client().sweep(script, **request)
+    if user_ns is not None:
+        user_ns["_sweep"] = handle
+    print(f"sweep {handle.sweep_id}: {handle.total} runs of {script}", flush=True)
+    show_sweep(handle, top=top)
+    return handle
+
+
 def _list(args: List[str]) -> None:
     limit = int(args[0]) if args else 20
     page = get_client().list(limit=limit)
@@ -214,6 +275,8 @@ def backtest(line: str, local_ns: Optional[dict] = None):
     try:
         if cmd == "run":
             _run(args, local_ns)
+        elif cmd == "sweep":
+            _sweep(args, local_ns)
         elif cmd == "list":
             _list(args)
         elif cmd == "status":
@@ -227,8 +290,9 @@ def backtest(line: str, local_ns: Optional[dict] = None):
         elif cmd == "workspace":
             _set_workspace(args)
         else:
-            raise UsageError(f"unknown subcommand {cmd!r}: run, list, status, compare, logs, cancel, workspace")
-    except (UsageError, BacktestError, ValueError) as exc:
+            raise UsageError(f"unknown subcommand {cmd!r}: run, sweep, list, status, compare, logs, cancel, "
+                             "workspace")
+    except (UsageError, BacktestError, ValueError, OSError) as exc:
         print(f"%backtest {cmd}: {exc}", file=sys.stderr)
     return None
 

@@ -1,5 +1,5 @@
-"""Rendering shared by the CLI and the Jupyter magic: key=value parsing, run tables (text and HTML) and the
-equity curve as an SVG (no plotting library needed)."""
+"""Rendering shared by the CLI and the Jupyter magic: key=value parsing, run tables (text and HTML), the
+columns of a sweep's ranked table and the equity curve as an SVG (no plotting library needed)."""
 from __future__ import annotations
 
 import html
@@ -8,11 +8,13 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .types import RunRecord, ValidationIssue
 
-__all__ = ["RUN_COLUMNS", "ISSUE_COLUMNS", "parse_assignments", "cell", "run_rows", "issue_rows", "issue_line",
-           "text_table", "html_table", "equity_svg"]
+__all__ = ["RUN_COLUMNS", "ISSUE_COLUMNS", "SWEEP_METRICS", "parse_assignments", "cell", "run_rows", "issue_rows",
+           "issue_line", "sweep_columns", "text_table", "html_table", "equity_svg"]
 
 RUN_COLUMNS = ["run_id", "status", "script", "created_at", "duration_seconds", "failure", "exit_code"]
 ISSUE_COLUMNS = ["severity", "file", "line", "rule", "message"]
+#: The metrics a sweep's table shows besides its rank_by field (all of them are in the rows and --json).
+SWEEP_METRICS = ["metrics.total_return", "metrics.sharpe", "metrics.max_drawdown", "metrics.trades"]
 
 
 def parse_assignments(items: Iterable[str]) -> Dict[str, Any]:
@@ -59,6 +61,23 @@ def issue_line(issue: ValidationIssue) -> str:
     ``trades.csv:12: error: pnl is empty [trades.not_null]``."""
     text = f"{issue.severity}: {issue.message}" + (f" [{issue.rule}]" if issue.rule else "")
     return f"{issue.location}: {text}" if issue.location else text
+
+
+def sweep_columns(rows: Sequence[Dict[str, Any]], rank_field: Optional[str] = None) -> List[str]:
+    """The columns worth reading in a sweep's table of flat rows (``tables.record_row``): ``run_id``,
+    ``status``, the params that differ between the runs (the ones the sweep varied), the ``rank_by`` field,
+    then :data:`SWEEP_METRICS`."""
+    names: Dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            if k.startswith("params."):
+                names.setdefault(k, None)
+    varying = [k for k in names if len({json.dumps(r.get(k), sort_keys=True) for r in rows}) > 1] or list(names)
+    out = ["run_id", "status"] + varying
+    for c in ([rank_field] if rank_field else []) + SWEEP_METRICS:
+        if c not in out:
+            out.append(c)
+    return out
 
 
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -87,6 +87,12 @@ class Session:
              hook: Optional[ResultHook] = None) -> Any:
         """Sends a request and blocks until its answer; raises the matching RPCError on an error answer."""
         rid, pending = self.request_async(method, params, hook)
+        return self.answer(rid, pending, timeout)
+
+    def answer(self, rid: int, pending: Pending, timeout: Optional[float] = None) -> Any:
+        """Blocks until the answer of a request sent with :meth:`request_async` (so many requests can be in
+        flight at once); its result, or the matching RPCError."""
+        method = pending.method
         if not pending.event.wait(timeout):
             with self._lock:
                 self._pending.pop(rid, None)

@@ -14,7 +14,8 @@ from ._contract import TERMINAL_STATUSES
 __all__ = [
     "LogLine", "RunRecord", "RunStarted", "LogPage", "RunList", "ValidationIssue", "ValidationReport", "FileInfo",
     "ResultFiles", "ReadChunk", "CompareTable", "Report", "Health", "Subscription", "ServerInfo",
-    "StatusEvent", "LogEvent", "ProgressEvent", "EVENT_TYPES",
+    "SweepStarted", "SweepBest", "SweepProgress", "SweepStatus", "StatusEvent", "LogEvent", "ProgressEvent",
+    "EVENT_TYPES",
 ]
 
 T = TypeVar("T", bound="_Model")
@@ -47,11 +48,24 @@ class _Model:
         return cls(**kwargs)  # type: ignore[call-arg]
 
     def to_dict(self) -> Dict[str, Any]:
-        """The object as plain JSON-able data (``extra`` merged back in)."""
-        d = dataclasses.asdict(self)  # type: ignore[call-overload]
+        """The object as plain JSON-able data (``extra`` merged back in, nested models' too)."""
+        d = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
         extra = d.pop("extra", None) or {}
         d.update(extra)
         return d
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON-able data: nested models through their own ``to_dict``."""
+    if isinstance(value, _Model):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -90,6 +104,15 @@ class RunRecord(_Model):
     profile: Optional[str] = None
     validation: Optional[Dict[str, Any]] = None
     warnings: List[Any] = field(default_factory=list)
+    #: The sweep the run belongs to.
+    sweep_id: Optional[str] = None
+    #: The completed run whose results this one reused (``cache: "reuse"``) instead of running.
+    cached_from: Optional[str] = None
+    cache_key: Optional[str] = None
+    #: The server's analytics of the run (docs/metrics.md): the same formulas for every run.
+    metrics: Optional[Dict[str, Any]] = None
+    #: The script's own summary.csv rows, ``metric → value``.
+    summary: Optional[Dict[str, Any]] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -104,6 +127,15 @@ class RunStarted(_Model):
     status: str = "queued"
     run_dir: Optional[str] = None
     output_dir: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SweepStarted(_Model):
+    """The immediate answer to ``sweep``: one run id per param set, in order."""
+    sweep_id: str = ""
+    run_ids: List[str] = field(default_factory=list)
+    total: int = 0
     extra: Dict[str, Any] = field(default_factory=dict)
 
 
@@ -300,6 +332,70 @@ class ServerInfo(_Model):
     extra: Dict[str, Any] = field(default_factory=dict)
 
 
+# ---- sweeps --------------------------------------------------------------------------------------------
+
+@dataclass
+class SweepBest(_Model):
+    """The best completed run of a sweep so far by its ``rank_by`` (``metric`` is that field)."""
+    run_id: str = ""
+    metric: str = ""
+    value: Optional[float] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SweepProgress(_Model):
+    """``sweep/progress``: how many of a sweep's runs are in each status (``running`` counts validating runs
+    too), and its best completed run when it has a ``rank_by``."""
+    _nested = {"best": SweepBest}
+    sweep_id: str = ""
+    total: int = 0
+    queued: int = 0
+    running: int = 0
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    best: Optional[SweepBest] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ended(self) -> int:
+        return self.completed + self.failed + self.cancelled
+
+    @property
+    def finished(self) -> bool:
+        """No run of the sweep is queued or running any more."""
+        return self.queued == 0 and self.running == 0
+
+    @property
+    def fraction(self) -> Optional[float]:
+        return self.ended / self.total if self.total else None
+
+    def counts(self) -> tuple:
+        """What a progress display shows; two progress reports with equal counts look the same."""
+        best = (self.best.run_id, self.best.value) if self.best else None
+        return (self.total, self.queued, self.running, self.completed, self.failed, self.cancelled, best)
+
+    def describe(self) -> str:
+        """``4/6 ended (3 completed, 1 failed), 2 running, 0 queued; best metrics.sharpe 1.23 (RUN_ID)``."""
+        parts = [f"{self.completed} completed"]
+        parts += [f"{n} {what}" for n, what in ((self.failed, "failed"), (self.cancelled, "cancelled")) if n]
+        text = (f"{self.ended}/{self.total} ended ({', '.join(parts)}), {self.running} running, "
+                f"{self.queued} queued")
+        if self.best is not None and self.best.value is not None:
+            text += f"; best {self.best.metric} {self.best.value:.4g} ({self.best.run_id})"
+        return text
+
+
+@dataclass
+class SweepStatus(SweepProgress):
+    """The answer to ``status``/``cancel`` with a ``sweep_id``: the counts of ``sweep/progress`` from the
+    runs' records, and the sweep's own facts."""
+    script: Optional[str] = None
+    created_at: Optional[str] = None
+    rank_by: Optional[str] = None
+
+
 # ---- notifications -------------------------------------------------------------------------------------
 
 @dataclass
@@ -351,4 +447,4 @@ class ProgressEvent(_Model):
 
 #: The model of each notification the server sends, by method name.
 EVENT_TYPES: Dict[str, Type[_Model]] = {"run/status": StatusEvent, "run/log": LogEvent,
-                                        "run/progress": ProgressEvent}
+                                        "run/progress": ProgressEvent, "sweep/progress": SweepProgress}

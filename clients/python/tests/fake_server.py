@@ -7,7 +7,12 @@ emits queued → running, ``lines`` log lines in batches of 10 (leaving out ``dr
 
 Extra methods: ``echo {value, delay}`` (answers after ``delay`` s on its own thread), ``die`` (exits 3
 without answering, after a line on stderr), ``ask`` (sends the client a request and answers with the
-client's reply).
+client's reply). ``list`` and ``compare`` answer nothing found and echo their params as ``asked``.
+
+Sweeps: ``sweep {grid}`` makes one run per value of the grid's first name and sends its first
+``sweep/progress`` (and each run's ``run/status``: completed, as if from the cache) *before* its answer, as
+the real server may; with ``params.quiet`` it sends nothing at all, and ``status {sweep_id}`` tells how it
+ended. ``status {run_id}`` of a sweep's run answers a record with ``metrics.sharpe`` = the value.
 
 Two ways to run it, the same code: in this process, ``MemoryTransport(FakeServer().serve)`` (each
 FakeServer has its own runs), or as a process, ``python fake_server.py`` (stdio).
@@ -26,6 +31,7 @@ class FakeServer:
         self.runs = {}
         self.counter = 0
         self.asked = {}
+        self.sweeps = {}
 
     # ---- wire --------------------------------------------------------------------------------------------
 
@@ -81,6 +87,25 @@ class FakeServer:
         self.status(run_id, "validating", "running")
         self.status(run_id, "completed", "validating")
 
+    def sweep(self, p, ok):
+        self.counter += 1
+        stem = f"20260101_000000_{self.counter:03d}"
+        sweep_id = f"sweep_{stem}"
+        name, values = next(iter(p["grid"].items()))
+        run_ids = [f"{stem}__{n:04d}" for n in range(1, len(values) + 1)]
+        self.sweeps[sweep_id] = len(run_ids)
+        for run_id, v in zip(run_ids, values):
+            self.runs[run_id] = {"status": "completed", "lines": [], "params": {name: v},
+                                 "metrics": {"sharpe": v}}
+        if not (p.get("params") or {}).get("quiet"):
+            n = len(run_ids)
+            for i, run_id in enumerate(run_ids):
+                self.notify("run/status", {"run_id": run_id, "status": "completed", "previous": "queued",
+                                           "at": "x"})
+                self.notify("sweep/progress", {"sweep_id": sweep_id, "total": n, "queued": n - i - 1,
+                                               "running": 0, "completed": i + 1, "failed": 0, "cancelled": 0})
+        ok({"sweep_id": sweep_id, "run_ids": run_ids, "total": len(run_ids)})
+
     # ---- methods -------------------------------------------------------------------------------------------
 
     def handle(self, msg):
@@ -117,12 +142,21 @@ class FakeServer:
             # Notifications follow the answer immediately, as the real server's may.
             self.notify("run/status", {"run_id": run_id, "status": "queued", "previous": None, "at": "x"})
             self.simulate(run_id, p.get("params") or {})
+        elif method in ("list", "compare"):
+            ok({"total": 0, "runs": [], "columns": [], "rows": [], "asked": p})
+        elif method == "sweep":
+            self.sweep(p, ok)
+        elif method == "status" and "sweep_id" in p:
+            n = self.sweeps[p["sweep_id"]]
+            ok({"sweep_id": p["sweep_id"], "script": "fake.py", "created_at": "x", "rank_by": None, "total": n,
+                "queued": 0, "running": 0, "completed": n, "failed": 0, "cancelled": 0, "best": None})
         elif method == "status":
             r = self.runs.get(p.get("run_id"))
             if r is None:
                 return err(2001, "run not found", {"run_id": p.get("run_id")})
             ok({"run_id": p["run_id"], "script": "fake.py", "status": r["status"], "created_at": "x",
-                "run_dir": "/fake", "output_dir": "/fake/results", "brand_new_field": True})
+                "run_dir": "/fake", "output_dir": "/fake/results", "brand_new_field": True,
+                "params": r.get("params", {}), "metrics": r.get("metrics")})
         elif method == "logs":
             r = self.runs.get(p.get("run_id"))
             if r is None:

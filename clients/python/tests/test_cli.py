@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -160,12 +161,14 @@ def test_compare(server_bin, workspace):
     assert rows[0] == ["run_id", a, b]  # runs side by side, in the order given
     by_field = {row[0]: row[1:] for row in rows[1:]}
     assert by_field["param.blob_bytes"] == ["1000", "2000"]
-    assert by_field["status"] == ["completed", "completed"] and "total_pnl" in by_field
+    # The script's own summary.csv rows are summary.<name>, the server's analytics metrics.<name>.
+    assert by_field["status"] == ["completed", "completed"] and "summary.total_pnl" in by_field
+    assert "metrics.sharpe" in by_field and "total_pnl" not in by_field
 
     r = cli(workspace, "compare", "--tag", "sweep", "--csv")
     assert r.returncode == 0, r.stderr
     table = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert {t["run_id"] for t in table} == {a, b} and "total_pnl" in table[0]
+    assert {t["run_id"] for t in table} == {a, b} and "summary.total_pnl" in table[0]
 
     r = cli(workspace, "compare", a, b, "--json")
     doc = json.loads(r.stdout)
@@ -254,3 +257,141 @@ def test_rerun(server_bin, workspace):
 @pytest.mark.parametrize("args", [["run", "x.py", "=1"], ["compare", "--limit", "x"], ["read", "only_a_run_id"]])
 def test_usage_errors_exit_2(server_bin, workspace, args):
     assert cli(workspace, *args).returncode == 2
+
+
+# ---- sweep, delete, tag --------------------------------------------------------------------------------
+
+SWEEP = ["sweep", "sma_crossover.py", "fast=2,3,5", "slow=4,10", "days=40"]
+
+
+def records_on_disk(workspace, run_ids):
+    return {r: json.loads((workspace / "backtests" / r / "run.json").read_text()) for r in run_ids}
+
+
+def test_sweep_prints_progress_then_the_ranked_runs(server_bin, workspace):
+    r = cli(workspace, *SWEEP, "--rank-by", "metrics.sharpe", "--cache", "refresh", timeout=180)
+    assert r.returncode == 1, r.stderr  # fast=5 slow=4 fails: not every run completed
+    err = r.stderr.splitlines()
+    sweep_id = err[0].split("]")[0].lstrip("[")
+    assert err[0] == f"[{sweep_id}] started: 6 runs of sma_crossover.py"
+    progress = [ln for ln in err[1:] if ln.startswith(f"[{sweep_id}] ")]
+    assert len(progress) >= 2 and progress == err[1:]  # one line per change, nothing else
+    assert progress[-1].startswith(f"[{sweep_id}] 6/6 ended (5 completed, 1 failed), 0 running, 0 queued; "
+                                   "best metrics.sharpe ")
+    lines = r.stdout.splitlines()
+    header = lines[0].split()
+    assert header == ["run_id", "status", "params.fast", "params.slow", "metrics.sharpe", "metrics.total_return",
+                      "metrics.max_drawdown", "metrics.trades"]  # days is the same for all: not shown
+    rows = [ln.split() for ln in lines[1:-1]]
+    assert lines[-1].startswith("(6/6 ended (5 completed, 1 failed)")
+    ids = [row[0] for row in rows]
+    disk = records_on_disk(workspace, ids)
+    assert {d["sweep_id"] for d in disk.values()} == {sweep_id}
+    completed = [i for i in ids if disk[i]["status"] == "completed"]
+    assert completed == sorted(completed, key=lambda i: -disk[i]["metrics"]["sharpe"])  # best first
+    assert rows[-1][1] == "failed" and rows[-1][2:4] == ["5", "4"]
+    assert len(rows[-1]) == 4  # a failed run has no metrics
+
+    # --json: the final status and every run's row, ranked; stdout holds only that.
+    r = cli(workspace, *SWEEP, "--rank-by", "metrics.max_drawdown", "--json", timeout=180)
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["total"], doc["completed"], doc["failed"], doc["rank_by"]) == (6, 5, 1, "metrics.max_drawdown")
+    dd = [row["metrics.max_drawdown"] for row in doc["rows"] if row["status"] == "completed"]
+    assert dd == sorted(dd, reverse=True) and doc["best"]["run_id"] == doc["rows"][0]["run_id"]
+    disk = records_on_disk(workspace, [row["run_id"] for row in doc["rows"]])
+    for row in doc["rows"]:
+        d = disk[row["run_id"]]
+        assert row["params.fast"] == d["params"]["fast"] and row["status"] == d["status"]
+        # The cache ("reuse", the sweep default) answered the completed runs from the first sweep's.
+        assert (d.get("cached_from") is not None) == (d["status"] == "completed")
+        if d["status"] == "completed":
+            assert all(row[f"metrics.{k}"] == v for k, v in d["metrics"].items())
+
+    # status and cancel take a sweep id too.
+    r = cli(workspace, "status", doc["sweep_id"])
+    assert r.returncode == 1  # a run failed
+    assert f"sweep_id          {doc['sweep_id']}" in r.stdout and "runs              6/6 ended" in r.stdout
+    status = json.loads(cli(workspace, "status", doc["sweep_id"], "--json").stdout)
+    assert {k: status[k] for k in ("total", "completed", "failed", "best")} == {
+        k: doc[k] for k in ("total", "completed", "failed", "best")}
+    r = cli(workspace, "cancel", doc["sweep_id"], "--json")  # nothing left to cancel
+    assert r.returncode == 0 and json.loads(r.stdout)["cancelled"] == 0
+    r = cli(workspace, "status", "sweep_19990101_000000_000")
+    assert r.returncode == 2 and "2013" in r.stderr
+
+
+def test_sweep_param_sets_file(server_bin, workspace, tmp_path):
+    sets = tmp_path / "sets.json"
+    sets.write_text(json.dumps([{"fast": 2, "slow": 10}, {"fast": 3, "slow": 12}]))
+    r = cli(workspace, "sweep", "sma_crossover.py", "days=40", "--param-sets", str(sets), "--json",
+            "--rank-by", "params.slow asc", timeout=180)
+    assert r.returncode == 0, r.stderr  # every run completed
+    doc = json.loads(r.stdout)
+    assert [(row["params.fast"], row["params.slow"]) for row in doc["rows"]] == [(2, 10), (3, 12)]
+    assert all(row["params.days"] == 40 for row in doc["rows"])
+
+
+def test_interrupting_a_sweep_cancels_it(server_bin, workspace):
+    proc = subprocess.Popen([sys.executable, "-m", "backtest_rpc", "--workspace", str(workspace), "sweep",
+                             "scripts/hang.py", "n=1,2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()
+    sweep_id = first.split("]")[0].lstrip("[")
+    for line in proc.stderr:  # wait until a run is running
+        if " 1 running" in line or " 2 running" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted: cancelling" in err
+    status = json.loads(cli(workspace, "status", sweep_id, "--json").stdout)
+    assert (status["cancelled"], status["queued"], status["running"]) == (2, 0, 0)
+
+
+def test_delete_and_tag(server_bin, workspace):
+    run_id = run_to_end(workspace, "sma_crossover.py", "days=30", "fast=2", "slow=5", "--tag", "old")["run_id"]
+    r = cli(workspace, "tag", run_id, "--add", "keep", "--add", "best", "--remove", "old", "--note", "looks good")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"{run_id} tags: keep, best; note: looks good"
+    record = json.loads(cli(workspace, "tag", run_id, "--remove", "best", "--no-note", "--json").stdout)
+    assert record["tags"] == ["keep"] and record["note"] is None
+    assert json.loads(cli(workspace, "list", "--tag", "keep", "--json").stdout)["runs"][0]["run_id"] == run_id
+    assert cli(workspace, "tag", run_id).returncode == 2  # nothing to do
+    assert cli(workspace, "tag", run_id, "--note", "a", "--no-note").returncode == 2
+    r = cli(workspace, "tag", "19990101_000000_000", "--add", "x")
+    assert r.returncode == 2 and "2001" in r.stderr
+
+    r = cli(workspace, "run", "scripts/hang.py")
+    hanging = r.stdout.strip()
+    follower = subprocess.Popen([sys.executable, "-m", "backtest_rpc", "--workspace", str(workspace), "logs",
+                                 hanging, "-f"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert follower.stdout.readline().startswith("hang.py pid=")  # running
+    r = cli(workspace, "delete", run_id, hanging)
+    assert r.returncode == 2 and f"still queued or running (cancel them first): {hanging}" in r.stderr
+    assert (workspace / "backtests" / run_id).is_dir()  # nothing deleted
+    r = cli(workspace, "tag", hanging, "--add", "x")
+    assert r.returncode == 2 and "2011" in r.stderr  # only an ended run's tags change
+    cli(workspace, "cancel", hanging)
+    follower.communicate(timeout=30)
+
+    r = cli(workspace, "delete", run_id, hanging)
+    assert r.returncode == 0 and r.stdout.split() == [run_id, hanging] and "deleted 2 runs" in r.stderr
+    assert not (workspace / "backtests" / run_id).exists()
+    assert cli(workspace, "status", run_id).returncode == 2
+
+    doc = json.loads(cli(workspace, "sweep", "sma_crossover.py", "fast=2,3", "slow=10", "days=30", "--json",
+                         timeout=180).stdout)
+    r = cli(workspace, "delete", "--sweep", doc["sweep_id"], "--json")
+    assert r.returncode == 0 and sorted(json.loads(r.stdout)["deleted"]) == sorted(
+        row["run_id"] for row in doc["rows"])
+    assert cli(workspace, "delete").returncode == 2
+    assert cli(workspace, "delete", run_id, "--sweep", doc["sweep_id"]).returncode == 2
+
+
+@pytest.mark.parametrize("args", [["sweep", "x.py"], ["sweep", "x.py", "days=1"], ["sweep", "x.py", "a=1,2", "a=3,4"],
+                                  ["sweep", "x.py", "a=1,2", "--rank-by", "sharpe"],
+                                  ["sweep", "x.py", "a=1,2", "--seed", "3"],
+                                  ["sweep", "x.py", "--param-sets", "/nonexistent.json"],
+                                  ["sweep", "x.py", "a=1,2", "--cache", "sometimes"]])
+def test_sweep_usage_errors_exit_2(server_bin, workspace, args):
+    r = cli(workspace, *args)
+    assert r.returncode == 2 and "error" in r.stderr

@@ -1,5 +1,7 @@
 """The Python client against the real server binary, with real scripts."""
+import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,187 @@ def test_compare_rerun_report(client):
     assert again.run_id != a.run_id and again.wait(timeout=60).params == SMALL
     report = _optional("report", lambda: client.report(a.run_id))
     assert Path(report.path).is_file()
+
+
+# ---- sweeps, delete, tag -------------------------------------------------------------------------------
+
+# sma_crossover.py (docs/examples) over 40 days: fast >= slow exits 2, so (5, 4) fails and the rest complete.
+GRID = {"fast": [2, 3, 5], "slow": [4, 10]}
+DAYS = {"days": 40}
+
+
+def on_disk(record):
+    """The run's record as its supervisor wrote it (run.json), read without the server."""
+    return json.loads((Path(record.run_dir) / "run.json").read_text())
+
+
+def test_sweep_waits_for_every_run_and_ranks_them(client):
+    h = client.sweep("sma_crossover.py", GRID, params=DAYS, rank_by="metrics.sharpe", cache="off")
+    assert isinstance(h, bt.SweepHandle) and h.sweep_id.startswith("sweep_") and h.total == 6
+    # Run ids are <stem>__<n> of sweep_<stem>, one per set, the last grid name varying fastest.
+    stem = h.sweep_id[len("sweep_"):]
+    assert h.run_ids == [f"{stem}__{n:04d}" for n in range(1, 7)]
+    seen = []
+    final = h.wait(timeout=120, progress=seen.append)
+    assert isinstance(final, bt.SweepStatus) and final.sweep_id == h.sweep_id
+    assert (final.total, final.completed, final.failed, final.cancelled, final.queued, final.running) == (
+        6, 5, 1, 0, 0, 0)
+    assert final.script == "sma_crossover.py" and final.rank_by == "metrics.sharpe"
+    # Live progress: counts only grow towards the end, each report differs from the one before.
+    assert seen and all(isinstance(p, bt.SweepProgress) for p in seen)
+    assert [p.ended for p in seen] == sorted(p.ended for p in seen) and seen[-1].finished
+    assert all(a.counts() != b.counts() for a, b in zip(seen, seen[1:]))
+    assert h.done and h.progress.finished
+    assert h.statuses == {r: ("failed" if r.endswith("__0005") else "completed") for r in h.run_ids}
+
+    records = h.records()
+    assert [r.run_id for r in records] == h.run_ids
+    assert [(r.params["fast"], r.params["slow"]) for r in records] == [(2, 4), (2, 10), (3, 4), (3, 10), (5, 4),
+                                                                       (5, 10)]
+    assert all(r.sweep_id == h.sweep_id and r.cached_from is None for r in records)
+    rows = h.rows()
+    sharpe = {r.run_id: on_disk(r)["metrics"]["sharpe"] for r in records if r.status == "completed"}
+    ranked = sorted(sharpe, key=lambda i: (-sharpe[i], h.run_ids.index(i)))
+    assert [r["run_id"] for r in rows] == ranked + [h.run_ids[4]]  # best first, the failed run last
+    assert rows[0]["run_id"] == final.best.run_id and final.best.value == sharpe[ranked[0]]
+    assert final.best.metric == "metrics.sharpe"
+    best = rows[0]
+    assert best["status"] == "completed" and best["params.days"] == 40 and "summary.total_pnl" in best
+    assert set(best) >= {"run_id", "status", "params.fast", "params.slow", "metrics.sharpe", "metrics.cagr"}
+    assert rows[-1]["status"] == "failed" and "metrics.sharpe" not in rows[-1]
+    # Another field and direction; the same rows as a DataFrame when pandas is there.
+    by_dd = h.rows("metrics.max_drawdown asc")
+    dd = [r["metrics.max_drawdown"] for r in by_dd if "metrics.max_drawdown" in r]
+    assert dd == sorted(dd)
+    table = h.results()
+    pandas = pytest.importorskip("pandas")
+    assert isinstance(table, pandas.DataFrame) and list(table["run_id"]) == [r["run_id"] for r in rows]
+
+
+def test_sweep_cache_rerun_and_delete(client):
+    first = client.sweep("sma_crossover.py", GRID, params=DAYS)
+    first.wait(timeout=120, progress=False)
+    again = client.sweep("sma_crossover.py", GRID, params=DAYS)  # cache "reuse" is the sweep default
+    final = again.wait(timeout=120, progress=False)
+    assert (final.completed, final.failed) == (5, 1)
+    by_set = dict(zip(again.run_ids, first.run_ids))
+    for r in again.records():
+        # Completed runs are answered from the first sweep's; a failed run is no cache entry, so it ran again.
+        assert r.cached_from == (by_set[r.run_id] if r.status == "completed" else None)
+    refreshed = client.sweep("sma_crossover.py", {"fast": [2, 3]}, params=dict(DAYS, slow=10), cache="refresh")
+    refreshed.wait(timeout=120, progress=False)
+    assert [r.cached_from for r in refreshed.records()] == [None, None]
+
+    new = again.rerun()  # only="failed"
+    assert len(new) == 1 and new[0] not in by_set and again.run_ids[-1] == new[0] and again.total == 7
+    final = again.wait(timeout=120, progress=False)
+    assert (final.total, final.completed, final.failed) == (7, 5, 2)
+    rerun = client.status(new[0])
+    assert rerun.sweep_id == again.sweep_id and rerun.extra["rerun_of"] == again.run_ids[4]
+
+    dirs = [Path(r.run_dir) for r in again.records()]
+    deleted = again.delete()
+    assert sorted(deleted) == sorted(again.run_ids)
+    assert dirs and not any(d.exists() for d in dirs)
+    listed = {r.run_id for r in client.list(limit=1000).runs}
+    assert not listed & set(deleted) and set(first.run_ids) <= listed  # the first sweep's runs are untouched
+    # Deleting by ids; a run deleted is unknown afterwards.
+    one = client.run("sma_crossover.py", dict(DAYS, fast=2, slow=10)).wait(timeout=60, progress=False)
+    assert client.delete([one.run_id]) == [one.run_id]
+    with pytest.raises(RunNotFound):
+        client.status(one.run_id)
+    with pytest.raises(RunNotFound):
+        client.delete([one.run_id])
+
+
+@pytest.mark.xfail(strict=True, reason="server bug: a deleted sweep run still answers status (as queued, the "
+                   "answer for a run not made yet), and the next server to open the workspace makes it again")
+def test_deleted_sweep_runs_stay_deleted(server_bin, workspace, client):
+    h = client.sweep("sma_crossover.py", {"fast": [2, 3]}, params=dict(DAYS, slow=10), cache="off")
+    h.wait(timeout=120, progress=False)
+    assert sorted(h.delete()) == sorted(h.run_ids)
+    with Client(workspace, timeout=30) as later:  # a server that opens the workspace afresh
+        time.sleep(1)
+        for run_id in h.run_ids:
+            with pytest.raises(RunNotFound):
+                later.status(run_id)
+        assert later.sweep_status(h.sweep_id).total == 0
+
+
+def test_cancel_a_sweep_and_delete_refuses_active_runs(client):
+    h = client.sweep("scripts/hang.py", {"n": [1, 2, 3]}, cache="off")
+    deadline = time.monotonic() + 60
+    while "running" not in h.statuses.values():
+        assert time.monotonic() < deadline, h.statuses
+        time.sleep(0.05)
+    running = [r for r, s in h.statuses.items() if s == "running"]
+    with pytest.raises(bt.RunsActive) as info:
+        client.delete(h.run_ids)
+    assert info.value.code == 2014 and set(running) <= set(info.value.run_ids) <= set(h.run_ids)
+    assert all(Path(r.run_dir).is_dir() for r in h.records() if r.run_id in running)  # nothing deleted
+    assert client.delete(sweep_id=h.sweep_id) == []  # by sweep: only the ended runs, none yet
+    after = h.cancel()
+    assert isinstance(after, bt.SweepStatus)
+    final = h.wait(timeout=60, progress=False)
+    assert (final.total, final.cancelled, final.queued, final.running) == (3, 3, 0, 0)
+    assert final.best is None  # no rank_by
+    assert sorted(h.delete()) == sorted(h.run_ids)
+
+
+def test_sweep_errors(client):
+    with pytest.raises(bt.SweepNotFound) as info:
+        client.sweep_status("sweep_19990101_000000_000")
+    assert info.value.code == 2013 and info.value.data["sweep_id"] == "sweep_19990101_000000_000"
+    with pytest.raises(bt.SweepNotFound):
+        client.delete(sweep_id="sweep_19990101_000000_000")
+    with pytest.raises(ScriptNotFound):
+        client.sweep("no_such.py", {"a": [1, 2]})
+    with pytest.raises(ValueError):  # refused before anything starts
+        client.sweep("sma_crossover.py", GRID, rank_by="sharpe")
+    with pytest.raises(bt.InvalidParams):  # a name in both the grid and params
+        client.sweep("sma_crossover.py", GRID, params={"fast": 1})
+    assert client.list().total == 0
+
+
+def test_param_sets_and_sample(client):
+    sets = [{"fast": 2, "slow": 10}, {"fast": 3, "slow": 12}]
+    h = client.sweep("sma_crossover.py", param_sets=sets, params=DAYS, rank_by="params.slow asc")
+    h.wait(timeout=120, progress=False)
+    assert [{k: r.params[k] for k in ("fast", "slow")} for r in h.records()] == sets
+    assert [r["params.slow"] for r in h.rows()] == [10, 12]
+    grid = {"fast": [2, 3, 4], "slow": [10, 20, 30]}
+    a = client.sweep("sma_crossover.py", grid, sample={"n": 4, "seed": 7}, params=DAYS)
+    b = client.sweep("sma_crossover.py", grid, sample={"n": 4, "seed": 7}, params=DAYS)
+    a.wait(timeout=120, progress=False)
+    b.wait(timeout=120, progress=False)
+    assert a.total == 4 and [r.params for r in a.records()] == [r.params for r in b.records()]
+
+
+def test_tag_edits_an_ended_run(client):
+    handle = client.run("sma_crossover.py", dict(DAYS, fast=2, slow=10), tags=["a"], note="first")
+    handle.wait(timeout=60, progress=False)
+    record = client.tag(handle.run_id, add=["b", "c"], remove=["a"])
+    assert record.tags == ["b", "c"] and record.note == "first"
+    assert client.tag(handle.run_id, note="second").note == "second"
+    record = client.tag(handle.run_id, note=None)  # None removes the note
+    assert record.note is None and record.tags == ["b", "c"]
+    assert on_disk(record)["tags"] == ["b", "c"] and on_disk(record).get("note") is None
+    assert [r.run_id for r in client.list(tag="c").runs] == [handle.run_id]
+    hanging = client.run("scripts/hang.py")
+    next(hanging.lines(timeout=30))
+    with pytest.raises(bt.RunNotFinished):
+        client.tag(hanging.run_id, add=["x"])
+    hanging.cancel()
+    with pytest.raises(RunNotFound):
+        client.tag("19990101_000000_000", add=["x"])
+
+
+def test_run_with_the_cache(client):
+    first = client.run("sma_crossover.py", dict(DAYS, fast=2, slow=10), cache="reuse").wait(timeout=60,
+                                                                                            progress=False)
+    second = client.run("sma_crossover.py", dict(DAYS, fast=2, slow=10), cache="reuse").wait(timeout=60,
+                                                                                             progress=False)
+    assert first.cached_from is None and first.cache_key and second.cached_from == first.run_id
+    assert second.metrics == first.metrics and second.summary == first.summary
+    third = client.run("sma_crossover.py", dict(DAYS, fast=2, slow=10)).wait(timeout=60, progress=False)
+    assert third.cached_from is None  # "off" is the default for run

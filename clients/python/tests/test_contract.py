@@ -189,9 +189,14 @@ def test_version_has_one_source_and_type_hints_ship():
     assert "py.typed" in meta["tool"]["setuptools"]["package-data"]["backtest_rpc"]
 
 
-def test_handle_needs_only_the_backend_interface():
-    from backtest_rpc.backend import RunBackend
+def test_handles_need_only_the_backend_interfaces():
+    from backtest_rpc.backend import RunBackend, SweepBackend
     from backtest_rpc.handle import RunHandle
-    wanted = {n for n, _ in inspect.getmembers(RunBackend, inspect.isfunction) if not n.startswith("_")}
-    assert wanted and all(callable(getattr(Client, n)) for n in wanted)
-    assert inspect.signature(RunHandle).parameters["client"].annotation in ("RunBackend", RunBackend)
+    from backtest_rpc.sweep import SweepHandle
+    for handle, backend in ((RunHandle, RunBackend), (SweepHandle, SweepBackend)):
+        wanted = {n for n, _ in inspect.getmembers(backend, inspect.isfunction) if not n.startswith("_")}
+        assert wanted and all(callable(getattr(Client, n)) for n in wanted)
+        for name in wanted:  # the client's call takes what the interface promises
+            promised = set(inspect.signature(getattr(backend, name)).parameters)
+            assert promised <= set(inspect.signature(getattr(Client, name)).parameters), name
+        assert inspect.signature(handle).parameters["client"].annotation in (backend.__name__, backend)

@@ -120,3 +120,53 @@ def _alive(pid):
             return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+
+def test_backtest_sweep_magic_in_a_kernel(kernel, workspace):
+    km, kc = kernel
+    msgs, reply = execute(kc, "%load_ext backtest_rpc.ipython")
+    assert reply["content"]["status"] == "ok", msgs
+
+    sweep_msgs, reply = execute(kc, "%backtest sweep sma_crossover.py fast=2,3,5 slow=4,10 days=40 capital=500000 "
+                                    "--rank-by metrics.sharpe --top 3", timeout=180)
+    assert reply["content"]["status"] == "ok"
+    out = streams(sweep_msgs)
+    assert out.startswith("sweep sweep_") and "6 runs of sma_crossover.py" in out, (
+        out + streams(sweep_msgs, "stderr"))
+    sweep_id = out.split()[1].rstrip(":")
+    # One table, shown once and updated in place as runs end; its last state lists every run, ranked.
+    shown = [m for m in sweep_msgs if m["msg_type"] == "display_data" and "text/html" in m["content"]["data"]]
+    updates = [m for m in sweep_msgs if m["msg_type"] == "update_display_data"]
+    assert len(shown) == 1 and updates
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    assert all(m["content"]["transient"]["display_id"] == display_id for m in updates)
+    final = updates[-1]["content"]["data"]["text/html"]
+    assert f"sweep {sweep_id}: 6/6 ended (5 completed, 1 failed)" in final
+    assert "<th>params.fast</th><th>params.slow</th><th>metrics.sharpe</th>" in final
+
+    msgs, _ = execute(kc, "import json; print(json.dumps(_sweep.rows()))")
+    rows = json.loads(streams(msgs))
+    positions = [final.index(f"<td>{r['run_id']}</td>") for r in rows]
+    assert positions == sorted(positions)  # the table's order is the ranking's
+    sharpe = [r["metrics.sharpe"] for r in rows if r["status"] == "completed"]
+    assert sharpe == sorted(sharpe, reverse=True) and rows[-1]["status"] == "failed"
+
+    # One chart: the equity curves of the 3 best runs (no matplotlib in the test venv: SVG), equity being
+    # the capital given as a param + cumulative_pnl.
+    svgs = displays(sweep_msgs, "image/svg+xml")
+    assert len(svgs) == 1 and svgs[0].count("<polyline") == 3
+    for r in rows[:3]:
+        assert f"fast={r['params.fast']} slow={r['params.slow']} (sharpe {r['metrics.sharpe']:.3g})" in svgs[0]
+    msgs, _ = execute(kc, "from backtest_rpc.sweep_view import equity_series; "
+                          "print(json.dumps(equity_series(_sweep, _sweep.rows()[:3])))")
+    series = json.loads(streams(msgs))
+    assert len(series) == 3
+    for r, (label, points) in zip(rows, series):
+        pnl = (workspace / "backtests" / r["run_id"] / "results" / "pnl.csv").read_text().splitlines()[1:]
+        assert points == [[d, 500000 + float(c)] for d, _, c in (ln.split(",") for ln in pnl)]
+
+    msgs, _ = execute(kc, "%backtest sweep sma_crossover.py days=40")
+    assert "vary at least one param" in streams(msgs, "stderr")
+    msgs, _ = execute(kc, "%backtest sweep sma_crossover.py fast=2,3 --rank-by sharpe")
+    assert "rank_by 'sharpe'" in streams(msgs, "stderr")

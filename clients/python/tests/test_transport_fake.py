@@ -208,3 +208,34 @@ def test_validation_issue_parsing():
     got = [(i.severity, i.file, i.line, i.message) for i in rep.issues()]
     assert got == [("error", "pnl.csv", 1043, "cumulative_pnl is empty"), ("error", "trades.csv", 3, "bad"),
                    ("warning", "metadata.json", None, "missing")]
+
+
+def test_where_and_order_by_reach_list_and_compare(fake):
+    where, order_by = "metrics.sharpe > 1 and params.fast = 10", "metrics.sharpe desc"
+    assert fake.list(where=where, order_by=order_by, limit=5).extra["asked"] == {
+        "where": where, "order_by": order_by, "limit": 5}
+    assert fake.compare(where=where, order_by=order_by, tag="t").extra["asked"] == {
+        "where": where, "order_by": order_by, "tag": "t"}
+    assert fake.list().extra["asked"] == {}  # nothing sent that was not given
+
+
+def test_sweep_events_before_its_answer_reach_the_handle(fake):
+    """The fake announces the whole sweep (every run completed) before it answers ``sweep``: the handle
+    still has them, and waits for nothing."""
+    h = fake.sweep("fake.py", {"x": [0.5, 2, 1]}, rank_by="metrics.sharpe")
+    assert h.progress is not None and h.progress.completed == 3 and h.done
+    assert h.statuses == {r: "completed" for r in h.run_ids}
+    final = h.wait(timeout=5, progress=False)
+    assert final.completed == 3
+    assert [r["params.x"] for r in h.rows()] == [2, 1, 0.5]  # best sharpe first
+    assert [r["params.x"] for r in h.rows("metrics.sharpe asc")] == [0.5, 1, 2]
+
+
+def test_sweep_wait_asks_the_server_when_no_notification_comes(fake, monkeypatch):
+    import backtest_rpc.sweep as sweep_module
+    monkeypatch.setattr(sweep_module, "POLL_SECONDS", 0.05)
+    h = fake.sweep("fake.py", {"x": [1, 2]}, params={"quiet": True})
+    assert h.progress is None and not h.done
+    seen = []
+    final = h.wait(timeout=5, progress=seen.append)
+    assert final.completed == 2 and seen and seen[-1].finished

@@ -54,6 +54,23 @@ if [ "$count" -lt 10 ]; then
   echo "FAIL found only $count sh blocks in the docs"; failed=$((failed + 1))
 fi
 
+# The sweep recipe's ranking: every run of its sweep once, each with the metrics.sharpe of its record on disk,
+# best first.
+(
+  t=$(printf '\t')
+  [ "$(wc -l < "$work/ranked.tsv")" -eq 6 ] || exit 1
+  prev=
+  while IFS=$t read -r id status fast slow sharpe; do
+    record="$W/backtests/$id/run.json"
+    [ "$(jq -r '.status' "$record")" = "$status" ] || exit 2
+    [ "$(jq -r '"\(.params.fast) \(.params.slow) \(.metrics.sharpe)"' "$record")" = "$fast $slow $sharpe" ] || exit 3
+    if [ -n "$prev" ]; then awk -v a="$prev" -v b="$sharpe" 'BEGIN { exit !(a + 0 >= b + 0) }' || exit 4; fi
+    prev=$sharpe
+  done < "$work/ranked.tsv"
+  [ "$(cut -f1 "$work/ranked.tsv" | sed 's/__[0-9]*$//' | sort -u | wc -l)" -eq 1 ] || exit 5  # one sweep
+) > "$work/out" 2>&1
+report "recipe: the sweep's runs ranked by their records' metrics.sharpe" $? "$work/out"
+
 # bt-run's exit code follows the run's outcome; its stdout is the log.
 export BACKTEST_WORKSPACE="$W"
 (

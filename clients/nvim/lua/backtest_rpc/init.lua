@@ -3,7 +3,7 @@
 -- One server per Neovim, started with vim.fn.jobstart on first use (Neovim 0.7 has no vim.system).
 -- Responses go to the callback waiting on their id; run/log lines are appended to the run's log buffer
 -- as they come; run/status changes are shown with vim.notify; validation findings go to the quickfix list
--- (each once).
+-- (each once). Sweeps (:BacktestSweep) are followed by backtest_rpc.sweep in a buffer of their own.
 
 local M = {}
 
@@ -44,6 +44,11 @@ end
 local function notify(msg, level)
   vim.notify(msg, level or vim.log.levels.INFO, { title = "backtest" })
 end
+M.notify = notify
+
+local sweep = require("backtest_rpc.sweep")
+sweep.attach(M)
+M.sweeps = sweep
 
 -- ---- transport --------------------------------------------------------------------------------------
 
@@ -120,24 +125,32 @@ function M.stop()
   end
 end
 
-local function send(msg)
+local function send_text(frame)
   if not M.start() then return false end
-  vim.fn.chansend(S.job, vim.json.encode(msg) .. "\n")
+  vim.fn.chansend(S.job, frame .. "\n")
   return true
 end
 
---- Sends a request; cb(err, result) runs when the answer comes (err = {code, message, data}).
-function M.request(method, params, cb)
+local function send(msg) return send_text(vim.json.encode(msg)) end
+
+--- Sends a request whose params are JSON text already (for objects whose member order matters: a Lua
+--- table has none); cb(err, result) as for request().
+function M.request_json(method, params_json, cb)
   local id = S.next_id
   S.next_id = id + 1
   S.pending[id] = cb or function() end
-  local msg = { jsonrpc = "2.0", id = id, method = method }
-  if params ~= nil then msg.params = params end
-  if not send(msg) then
+  local frame = string.format('{"jsonrpc":"2.0","id":%d,"method":%s%s}', id, vim.json.encode(method),
+    params_json and (',"params":' .. params_json) or "")
+  if not send_text(frame) then
     S.pending[id] = nil
     if cb then cb({ code = -1, message = "no server" }, nil) end
   end
   return id
+end
+
+--- Sends a request; cb(err, result) runs when the answer comes (err = {code, message, data}).
+function M.request(method, params, cb)
+  return M.request_json(method, params ~= nil and vim.json.encode(params) or nil, cb)
 end
 
 --- Blocks (processing events) until the answer comes; returns result, err.
@@ -336,8 +349,16 @@ dispatch = function(msg)
     return
   end
   local p = nilify(msg.params) or {}
+  if msg.method == "sweep/progress" then return sweep.on_progress(p) end
   local run_id = p.run_id
   if not run_id then return end
+  if msg.method == "run/status" and sweep.owns(run_id) then
+    -- A sweep's runs show in its buffer: not one notification (and quickfix list) per run, unless the run's
+    -- own log is open too.
+    sweep.on_status(p)
+    local r = S.runs[run_id]
+    if not (r and r.buf and vim.api.nvim_buf_is_valid(r.buf)) then return end
+  end
   if msg.method == "run/log" then
     local r = run_state(run_id)
     local lines = p.lines or {}
@@ -406,6 +427,10 @@ function M.run(script, words, cb)
     if cb then cb(res.run_id) end
   end)
 end
+
+--- :BacktestSweep {script} {name=v1,v2...} [--rank-by FIELD] [--cache MODE]: a buffer follows the sweep and
+--- ranks its runs at the end (backtest_rpc.sweep). cb(sweep) once every run has ended.
+function M.sweep(script, words, cb) sweep.start(script, words, cb) end
 
 --- Opens a run's log (from the start) and follows it if it is still going.
 function M.open_run(run_id)
