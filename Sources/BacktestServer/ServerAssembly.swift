@@ -21,12 +21,13 @@ public final class ServerAssembly: Sendable {
         if let pid = options.clientPID { rpc.watchClientProcess(pid) }
     }
 
-    /// Serves the session until it ends. At the end of input, keeps streaming until the runs this client
-    /// started have ended (docs/runs.md), then flushes. Returns the process's exit code.
+    /// Serves the session until it ends. At the end of input, keeps streaming until the runs and sweeps this
+    /// client started have ended (docs/runs.md), then flushes. Returns the process's exit code.
     public func serve() -> Int32 {
         switch rpc.serve() {
         case .inputClosed:
             session.streams.waitForOwnedRuns(session.workspaces.current)
+            session.sweepStreams.waitForSweeps(session.workspaces.current)
             rpc.flushAndWait(timeout: 10)
             return 0
         case .outputClosed:
@@ -36,12 +37,17 @@ public final class ServerAssembly: Sendable {
         }
     }
 
-    /// Ctrl+C: cancel the runs this client started, wait for their final records, then end the session.
+    /// Ctrl+C: cancel the runs and sweeps this client started, wait for their final records, then end the session.
     public func interrupt(code: Int32) {
         if let ws = session.workspaces.current {
             for id in session.streams.ownedRuns { _ = try? ws.cancel(runID: id) }
+            for id in session.sweepStreams.sweepIDs {
+                _ = try? ws.cancelSweep(id)
+                session.sweepStreams.refresh(id, in: ws)
+            }
         }
         session.streams.waitForOwnedRuns(session.workspaces.current)
+        session.sweepStreams.waitForSweeps(session.workspaces.current)
         rpc.flushAndWait(timeout: 2)
         rpc.stop(code: code)
     }

@@ -1,5 +1,6 @@
 import BacktestCore
 import Base
+import Foundation
 import JSON
 import JSONRPC
 
@@ -59,6 +60,25 @@ final class SweepStreams: Sendable {
         for r in runs { update(r, previous: nil, announce: true) }
     }
 
+    /// The sweeps this client started.
+    var sweepIDs: [String] { state.withLock { Array($0.sweeps.keys) } }
+
+    /// Blocks until every run of every sweep this client started has ended and its final status went out
+    /// (the end of input: a sweep piped into the server runs to its end, as a run does). Counts come from
+    /// events; now and then the records are read again, for a run whose end no event reported.
+    func waitForSweeps(_ ws: Workspace?) {
+        guard let ws else { return }
+        while true {
+            let done = state.wait(until: { Self.allEnded($0) }, deadline: Date().addingTimeInterval(1)) { _ in true }
+            if done == true { return }
+            for id in sweepIDs { refresh(id, in: ws) }
+        }
+    }
+
+    private static func allEnded(_ s: State) -> Bool {
+        s.sweeps.values.allSatisfy { $0.statuses.values.allSatisfy(\.isTerminal) }
+    }
+
     private func handle(_ event: RunEvent) {
         guard case .status(let record, let previous) = event else { return }
         update(record, previous: previous, announce: true)
@@ -68,7 +88,7 @@ final class SweepStreams: Sendable {
     @discardableResult
     private func update(_ record: RunRecord, previous: RunStatus?, announce: Bool) -> Bool {
         guard let sweepID = record.sweepID ?? SweepRecord.sweepID(ofRun: record.runID) else { return false }
-        let changed = state.withLock { s -> Bool in
+        let changed = state.withLockAndBroadcast { s -> Bool in
             guard var t = s.sweeps[sweepID] else { return false }
             // Statuses only move forward: a record read a moment ago (`refresh`) must not undo a newer event.
             if let seen = t.statuses[record.runID], Self.rank(record.status) <= Self.rank(seen) { return false }

@@ -43,3 +43,10 @@ extension FileFacts {
         return true
     }
 }
+
+extension FileFacts {
+    /// A CSV row whose number of fields is not the header's: the finding `rule` on its line.
+    mutating func checkFieldCount(_ n: Int, header: Int, line: Int, rule: String) {
+        if n != header { findings.add(rule, line: line, "has \(n) field\(n == 1 ? "" : "s"), the header has \(header)") }
+    }
+}

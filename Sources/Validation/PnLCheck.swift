@@ -87,9 +87,7 @@ struct PnLCheck: FileFacts, Sendable {
                 rows += 1
                 let line = csv.line
                 let n = csv.fieldCount
-                if n != header.count {
-                    findings.add(BacktestRules.pnlValidCSV, line: line, "has \(n) field\(n == 1 ? "" : "s"), the header has \(header.count)")
-                }
+                checkFieldCount(n, header: header.count, line: line, rule: BacktestRules.pnlValidCSV)
                 if let d = dateCol, d < n {
                     if csv.withField(d, { NullTokens.isNull($0) }) {
                         findings.add(BacktestRules.pnlNotNull, line: line, csv.isEmpty(d) ? "date is empty" : "date is null (\(quoteValue(csv.string(d))))")

@@ -158,9 +158,7 @@ struct TradesCheck: FileFacts, Sendable {
             while try csv.next() {
                 rows += 1
                 let n = csv.fieldCount
-                if n != cols.count {
-                    findings.add(BacktestRules.tradesValidCSV, line: csv.line, "has \(n) field\(n == 1 ? "" : "s"), the header has \(cols.count)")
-                }
+                checkFieldCount(n, header: cols.count, line: csv.line, rule: BacktestRules.tradesValidCSV)
                 if let e = cols.entry, e < n { checkPresent(&csv, e, "entry_time") }
                 if let e = cols.exit, e < n { checkPresent(&csv, e, "exit_time") }
                 if let p = cols.pnl, p < n {

@@ -111,9 +111,7 @@ struct UserFileCheck: FileFacts, Sendable {
                 rows += 1
                 let line = csv.line
                 let n = csv.fieldCount
-                if n != header.count {
-                    findings.add(rule("valid_csv"), line: line, "has \(n) field\(n == 1 ? "" : "s"), the header has \(header.count)")
-                }
+                checkFieldCount(n, header: header.count, line: line, rule: rule("valid_csv"))
                 for (name, k) in notEmpty where k >= n || csv.withField(k, { NullTokens.isNull($0) }) {
                     findings.add(rule("not_empty"), line: line, k >= n || csv.isEmpty(k) ? "\(name) is empty" : "\(name) is null (\(quoteValue(csv.string(k))))")
                 }

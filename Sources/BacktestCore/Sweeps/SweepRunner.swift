@@ -72,19 +72,9 @@ final class SweepRunner: Sendable {
     }
 
     /// Runs made by `rerun {sweep_id}`, which belong to the sweep but to none of its param-set ids.
-    func reruns(_ sweepID: String) -> [String] {
-        guard let bytes = AtomicFile.read(rerunsFile(sweepID)) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    func reruns(_ sweepID: String) -> [String] { lines(rerunsFile(sweepID)) }
 
-    func addRerun(_ runID: String, to sweepID: String) {
-        let fd = open(rerunsFile(sweepID), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        // One write of a short line with O_APPEND: lines of two processes never interleave.
-        let line = Array((runID + "\n").utf8)
-        _ = line.withUnsafeBytes { AtomicFile.writeAll(fd, $0) }
-    }
+    func addRerun(_ runID: String, to sweepID: String) { append([runID], to: rerunsFile(sweepID)) }
 
     private func rerunsFile(_ sweepID: String) -> String { layout.sweepsDir + "/" + sweepID + ".reruns" }
 
@@ -94,7 +84,8 @@ final class SweepRunner: Sendable {
     /// until it is; nil when the id is no such run.
     func pendingRecord(_ runID: String) -> RunRecord? {
         guard let sweepID = SweepRecord.sweepID(ofRun: runID), let sweep = try? load(sweepID),
-              let i = sweep.index(of: runID), !FileSystem.exists(layout.run(runID).record) else { return nil }
+              let i = sweep.index(of: runID), !FileSystem.exists(layout.run(runID).record),
+              !deleted(sweepID).contains(runID) else { return nil }
         let paths = layout.run(runID)
         var r = RunRecord(runID: runID, script: sweep.script, params: submission.config.redaction.redact(params: sweep.paramSets[i]),
                           status: isCancelled(sweepID) ? .cancelled : .queued, createdAt: sweep.createdAt,
@@ -108,7 +99,7 @@ final class SweepRunner: Sendable {
         guard let names = FileSystem.entries(layout.sweepsDir) else { return }
         for name in names where name.hasSuffix(".json") {
             guard let sweep = try? load(String(name.dropLast(5))), !isCancelled(sweep.sweepID),
-                  !FileSystem.exists(layout.run(sweep.runID(sweep.total - 1)).runDir) else { continue }
+                  !isMade(sweep, sweep.total - 1) else { continue }
             queue.async { self.materialize(sweep) }
         }
     }
@@ -119,8 +110,11 @@ final class SweepRunner: Sendable {
         guard let lock = FileLock(path: layout.sweepsDir + "/" + sweep.sweepID + ".lock"), lock.tryLock() else { return }
         defer { lock.close() }
         var made = 0
-        for i in 0..<sweep.total where !FileSystem.exists(layout.run(sweep.runID(i)).runDir) {
+        let gone = deleted(sweep.sweepID)
+        for i in 0..<sweep.total where !isMade(sweep, i) && !gone.contains(sweep.runID(i)) {
             if isCancelled(sweep.sweepID) { break }
+            // Half made by a process that died in the middle (a dir, no record): start it again.
+            FileSystem.removeTree(layout.run(sweep.runID(i)).runDir)
             do { _ = try submission.submit(request(sweep, i)) } catch {
                 RunIndex.warn("sweep \(sweep.sweepID): run \(sweep.runID(i)) could not be created: \(error)")
             }
@@ -130,6 +124,33 @@ final class SweepRunner: Sendable {
             if made % Self.passEvery == 0 { queued() }
         }
         queued()
+    }
+
+    /// Whether run `i` exists: its record is there (its dir alone may be a run being made, or half made).
+    private func isMade(_ sweep: SweepRecord, _ i: Int) -> Bool {
+        FileSystem.exists(layout.run(sweep.runID(i)).record)
+    }
+
+    /// Runs of the sweep that `delete` removed: never made again, never read as pending.
+    func deleted(_ sweepID: String) -> Set<String> { Set(lines(layout.sweepsDir + "/" + sweepID + ".deleted")) }
+
+    func addDeleted(_ runIDs: [String], to sweepID: String) {
+        append(runIDs, to: layout.sweepsDir + "/" + sweepID + ".deleted")
+    }
+
+    private func lines(_ path: String) -> [String] {
+        guard let bytes = AtomicFile.read(path) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Appends lines with one write (O_APPEND): the lines of two processes never interleave.
+    private func append(_ items: [String], to path: String) {
+        guard !items.isEmpty else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array(items.map { $0 + "\n" }.joined().utf8)
+        _ = bytes.withUnsafeBytes { AtomicFile.writeAll(fd, $0) }
     }
 
     private func request(_ sweep: SweepRecord, _ i: Int) -> RunRequest {

@@ -152,9 +152,11 @@ public final class Workspace: Sendable {
     /// The record of a run, fresh from its run.json (and ended as interrupted if its supervisor is gone).
     public func record(runID: String) throws(CoreError) -> RunRecord {
         do { return check.check(try store.load(runID: runID)) } catch {
-            // A run of a sweep that is not made yet reads as queued (or cancelled).
-            if case .runNotFound = error, let pending = sweeps.pendingRecord(runID) { return pending }
-            throw error
+            guard case .runNotFound = error, SweepRecord.sweepID(ofRun: runID) != nil else { throw error }
+            // A run of a sweep that is not made yet reads as queued (or cancelled); one whose record was
+            // written since the look above is read again.
+            if let pending = sweeps.pendingRecord(runID) { return pending }
+            return check.check(try store.load(runID: runID))
         }
     }
 
@@ -267,7 +269,10 @@ public final class Workspace: Sendable {
         let sweep = try sweeps.load(sweepID)
         var out: [RunRecord] = []
         out.reserveCapacity(sweep.total)
-        for id in sweep.runIDs + sweeps.reruns(sweepID) { if let r = try? record(runID: id) { out.append(r) } }
+        let gone = sweeps.deleted(sweepID)
+        for id in sweep.runIDs + sweeps.reruns(sweepID) where !gone.contains(id) {
+            if let r = try? record(runID: id) { out.append(r) }
+        }
         return out
     }
 
@@ -312,6 +317,8 @@ public final class Workspace: Sendable {
         if !active.isEmpty { throw .runsActive(runIDs: active) }
         for r in records {
             submission.cache.forget(r)
+            // A sweep's run is remembered as deleted first: never made again, never read as pending.
+            if let sweepID = SweepRecord.sweepID(ofRun: r.runID) { sweeps.addDeleted([r.runID], to: sweepID) }
             FileSystem.removeTree(r.runDir)
         }
         index.remove(runIDs: records.map(\.runID))

@@ -349,8 +349,6 @@ def test_sweep_cache_rerun_and_delete(client):
         client.delete([one.run_id])
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: a deleted sweep run still answers status (as queued, the "
-                   "answer for a run not made yet), and the next server to open the workspace makes it again")
 def test_deleted_sweep_runs_stay_deleted(server_bin, workspace, client):
     h = client.sweep("sma_crossover.py", {"fast": [2, 3]}, params=dict(DAYS, slow=10), cache="off")
     h.wait(timeout=120, progress=False)
