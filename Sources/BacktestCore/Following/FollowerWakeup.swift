@@ -1,14 +1,17 @@
 import CSystem
 import Glibc
 
-/// What wakes the follower's watcher thread: a request from another thread (`signal`), or the kernel
-/// saying that a followed run's record was replaced (its supervisor renames a new run.json into place) or
-/// that a run dir appeared. Without it a status change waited for the next tick (20 ms, 10 on average);
-/// with it the final status of a run reaches the client as soon as it is written.
+/// What wakes the follower's watcher thread: a request from another thread (`signal`), or the kernel saying
+/// that a followed run has ended or that a run dir appeared. Without it a final status waited for the next
+/// tick (20 ms, 10 on average); with it the final status reaches the client as soon as it is written.
 ///
-/// Log lines still wait for the tick: a script writing a million lines would otherwise wake the thread a
-/// million times, and batching them is what keeps the stream fast. Where inotify is missing (or its watch
-/// limit is reached) the ticks alone still see everything, as before.
+/// "Ended" is a deletion in the run dir: right after saving the final record, the supervisor removes the
+/// space it kept for it (`RecordReserve`), and nothing else is deleted there while a run goes on. Interim
+/// records (running, validating) are replaced by renames, which do not wake the thread: waking at `running`
+/// took CPU from the script's own start on two cores, and a tick later is soon enough for them. Log lines
+/// wait for the tick too: a script writing a million lines would otherwise wake the thread a million times,
+/// and batching them is what keeps the stream fast. Where inotify is missing (or its watch limit is
+/// reached) the ticks alone still see everything, as before.
 final class FollowerWakeup: @unchecked Sendable {
     /// A pipe: `signal` writes a byte to its write end, the watcher polls its read end.
     private let wakeFD: Int32
@@ -19,7 +22,7 @@ final class FollowerWakeup: @unchecked Sendable {
     /// The directory watched for new run dirs.
     private var runsDirPath: String?
 
-    static let runDirMask = UInt32(IN_MOVED_TO | IN_ONLYDIR)
+    static let runDirMask = UInt32(IN_DELETE | IN_ONLYDIR)
     static let runsDirMask = UInt32(IN_CREATE | IN_ONLYDIR)
 
     init() {

@@ -54,19 +54,21 @@ struct RunSearch {
     private func readsFew(_ total: Int, _ db: SQLiteConnection) throws(SQLiteConnection.Failure) -> Bool {
         // Ids are given in increasing order: the largest is about how many runs there are (an estimate is
         // enough here, and unlike count(*) it costs one look at the end of the table).
-        let runs = try db.prepare("SELECT max(id) FROM runs").firstInt([]) ?? 0
+        let runs = try db.cached("SELECT max(id) FROM runs").firstInt([]) ?? 0
         return Double(query.offset + query.limit) * Double(runs) < Double(total) * Double(total)
     }
 
     private func count(_ sql: RunQuerySQL, _ db: SQLiteConnection) throws(SQLiteConnection.Failure) -> Int {
         let c = sql.count()
-        return Int(try db.prepare(c.sql).firstInt(c.values) ?? 0)
+        return Int(try db.cached(c.sql).firstInt(c.values) ?? 0)
     }
 
     private func page(_ sql: RunQuerySQL, limit: Int, offset: Int, _ db: SQLiteConnection) throws(SQLiteConnection.Failure) -> [RunRecord] {
         let p = sql.page(query, limit: limit, offset: offset)
-        let st = try db.prepare(p.sql)
+        let st = try db.cached(p.sql)
         st.bind(p.values)
+        // A kept statement left mid-result would hold its read snapshot: reset it however the loop ends.
+        defer { st.reset() }
         var runs: [RunRecord] = []
         runs.reserveCapacity(limit)
         while try st.step() { if let r = RunIndex.decode(st.bytes(0)) { runs.append(r) } }

@@ -42,6 +42,20 @@ final class SQLiteConnection: @unchecked Sendable {
         guard rc == SQLITE_OK else { throw failure(rc) }
     }
 
+    /// Statements compiled once and kept (a search's SQL varies with its filter, but the same few forms
+    /// recur: compiling them again cost more than running them). Cleared when it grows past a bound.
+    private var cache: [String: Statement] = [:]
+    static let cacheLimit = 64
+
+    /// A kept statement for `sql` (reset by its next `bind`); the caller must not use it in two places at once.
+    func cached(_ sql: String) throws(Failure) -> Statement {
+        if let st = cache[sql] { return st }
+        if cache.count >= Self.cacheLimit { cache.removeAll() }
+        let st = try prepare(sql)
+        cache[sql] = st
+        return st
+    }
+
     func prepare(_ sql: String) throws(Failure) -> Statement {
         var st: OpaquePointer?
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &st, nil)
@@ -97,6 +111,9 @@ final class SQLiteConnection: @unchecked Sendable {
         }
 
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+        /// Ends the statement's current use (and the read snapshot it holds).
+        func reset() { sqlite3_reset(handle) }
 
         func text(_ column: Int32) -> String {
             guard let p = sqlite3_column_text(handle, column) else { return "" }
