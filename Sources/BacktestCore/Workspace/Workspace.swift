@@ -141,6 +141,10 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Waits for the work opening started in the background (the index reconcile, the first scheduling
+    /// pass): for benchmarks and tests that time what follows without it.
+    public func waitForStartupWork() { passQueue.sync {} }
+
     /// A scheduling pass on the caller's thread (supervisors' end-of-run pass goes through `Scheduler`).
     @discardableResult
     public func schedulePass() -> [String] { scheduler.schedulePass() }
