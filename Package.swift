@@ -35,12 +35,12 @@ let package = Package(
         // What every test target shares: where the repo's own fixtures are, and the one rule for skips.
         .target(name: "TestSupport", dependencies: ["Base", "Provenance"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "Base"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Provenance", "Validation", "Base", "JSON", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["BacktestCore", "Base", "JSON", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "CSystem", "Base", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["BacktestServer", "BacktestCore", "JSONRPC", "JSON", "TestSupport"]),
     ]
 )

@@ -76,7 +76,7 @@ enum SearchBench {
         let index = try RunIndex(path: layout.index)
         let statuses: [RunStatus] = [.completed, .completed, .completed, .failed, .cancelled]
         let base = ISOTime.nowMillis() - Int64(runs) * 60_000
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         var batch: [RunRecord] = []
         batch.reserveCapacity(10_000)
         for n in 0..<runs {
@@ -101,18 +101,4 @@ enum SearchBench {
         return index
     }
 
-    /// A small seeded generator, so that every run of the bench searches the same runs.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    }
 }

@@ -1,3 +1,4 @@
+import Base
 import JSON
 import JSONRPC
 import XCTest
@@ -26,7 +27,7 @@ final class FrameParserTests: XCTestCase {
         XCTAssertEqual(whole, expected, "fed whole", file: file, line: line)
         if let detected { XCTAssertEqual(f, detected, file: file, line: line) }
         XCTAssertEqual(run(input.map { [$0] }).0, expected, "fed byte by byte", file: file, line: line)
-        var rng = SplitMix(seed: UInt64(input.count))
+        var rng = SplitMix64(seed: UInt64(input.count) &+ 0x9E37_79B9_7F4A_7C15)
         for _ in 0..<splits {
             var chunks: [[UInt8]] = []
             var i = 0
@@ -241,15 +242,3 @@ final class FrameParserTests: XCTestCase {
     }
 }
 
-/// A tiny deterministic random generator, so that a failing split can be reproduced.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import JSON
 import Provenance
@@ -151,20 +152,8 @@ final class AnalyticsReferenceTests: XCTestCase {
     }
 }
 
-/// A small seeded generator (SplitMix64), so the series are the same on every machine and run.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The series come from Base's seeded SplitMix64, so they are the same on every machine and run.
+extension SplitMix64 {
     /// Uniform in (0, 1].
     mutating func uniform() -> Double { Double((next() >> 11) + 1) / Double(1 << 53) }
 

@@ -1,3 +1,4 @@
+import Base
 import JSON
 
 /// Which param sets a sweep runs: `grid`, the cartesian product of each param's values (the first param
@@ -91,17 +92,10 @@ public struct SweepPlan: Sendable {
 /// `size` numbers is made), sorted. The same seed gives the same draw on every machine and version.
 enum SeededSample {
     static func indices(n: Int, of size: Int, seed: UInt64) -> [Int] {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: seed)
         var chosen = Set<Int>()
         for j in (size - n)..<size {
-            let t = Int(next() % UInt64(j + 1))
+            let t = random.below(j + 1)
             chosen.insert(chosen.contains(t) ? j : t)
         }
         return chosen.sorted()
