@@ -237,6 +237,11 @@ class Client:
                                                 output_dir=started.output_dir, status=started.status))
             if on_event is not None:
                 box["h"].on_event(on_event)
+            if started.status in TERMINAL_STATUSES:
+                # Answered from the result cache: the run ended before its answer, and its final status
+                # may have gone out before the answer too. The answer is the end.
+                box["h"]._deliver("run/status", {"run_id": started.run_id, "status": started.status,
+                                                 "previous": None})
         self.call(method, params, hook=register)
         return box["h"]
 
