@@ -323,7 +323,12 @@ public final class Workspace: Sendable {
             submission.cache.forget(r)
             // A sweep's run is remembered as deleted first: never made again, never read as pending.
             if let sweepID = SweepRecord.sweepID(ofRun: r.runID) { sweeps.addDeleted([r.runID], to: sweepID) }
+            // An ended run's supervisor still completes its metadata under the run lock after the final
+            // record: wait for it, or it would write into the dir again after it is gone.
+            let lock = FileLock(path: layout.run(r.runID).lock)
+            lock?.lock()
             FileSystem.removeTree(r.runDir)
+            lock?.close()
         }
         index.remove(runIDs: records.map(\.runID))
         return records.map(\.runID)
