@@ -91,10 +91,10 @@ final class SweepStreams: Sendable {
         let changed = state.withLockAndBroadcast { s -> Bool in
             guard var t = s.sweeps[sweepID] else { return false }
             // Statuses only move forward: a record read a moment ago (`refresh`) must not undo a newer event.
-            if let seen = t.statuses[record.runID], Self.rank(record.status) <= Self.rank(seen) { return false }
+            if let seen = t.statuses[record.runID], record.status.stage <= seen.stage { return false }
             t.statuses[record.runID] = record.status
-            if record.status == .completed, let key = t.rankBy, let v = key.value(of: record) {
-                if t.best == nil || (key.ascending ? v < t.best!.value : v > t.best!.value) { t.best = (record.runID, v) }
+            if record.status == .completed, let key = t.rankBy, let v = key.value(of: record), key.prefers(v, over: t.best?.value) {
+                t.best = (record.runID, v)
             }
             s.sweeps[sweepID] = t
             return true
@@ -105,33 +105,13 @@ final class SweepStreams: Sendable {
         return true
     }
 
-    private static func rank(_ s: RunStatus) -> Int {
-        switch s {
-        case .queued: return 0
-        case .running: return 1
-        case .validating: return 2
-        case .completed, .failed, .cancelled: return 3
-        }
-    }
-
     private func progress(_ sweepID: String) {
         guard let params = state.withLock({ s -> JSONValue? in s.sweeps[sweepID].map { Self.params(sweepID, $0) } }) else { return }
         _ = notifier.notify(Notifications.sweepProgress, params: params, droppable: false)
     }
 
     private static func params(_ sweepID: String, _ t: Tally) -> JSONValue {
-        var counts: [RunStatus: Int] = [:]
-        for s in t.statuses.values { counts[s, default: 0] += 1 }
-        var o: JSONObject = [
-            "sweep_id": .string(sweepID), "total": .int(Int64(t.statuses.count)),
-            "queued": .int(Int64(counts[.queued] ?? 0)),
-            "running": .int(Int64((counts[.running] ?? 0) + (counts[.validating] ?? 0))),
-            "completed": .int(Int64(counts[.completed] ?? 0)), "failed": .int(Int64(counts[.failed] ?? 0)),
-            "cancelled": .int(Int64(counts[.cancelled] ?? 0)),
-        ]
-        if let b = t.best, let key = t.rankBy {
-            o["best"] = ["run_id": .string(b.runID), "metric": .string(key.field), "value": .double(b.value)]
-        }
-        return .object(o)
+        let best = t.best.flatMap { b in t.rankBy.map { (b.runID, $0.field, b.value) } }
+        return .object(SweepSummary(sweepID: sweepID, statuses: t.statuses.values, best: best).countsJSON(bestWhenNone: nil))
     }
 }

@@ -174,7 +174,7 @@ public final class RunIndex: RunIndexing, Sendable {
                 try s.db.exec("BEGIN IMMEDIATE")
                 for (r, version) in records {
                     try s.upsertRun.run([.text(r.runID), .text(r.status.rawValue), .text(r.script), .int(r.createdAt),
-                                         .int(version), .int(Self.rank(r.status))])
+                                         .int(version), .int(Int64(r.status.stage))])
                     // Unchanged row: this record was older than the one indexed; its JSON must not replace it.
                     guard sqlite3_changes(s.db.db) > 0 else { continue }
                     try s.upsertRecord.run([.text(r.runID), .text(JSONWriter.string(r.json(), numbersAsWritten: true))])
@@ -196,16 +196,6 @@ public final class RunIndex: RunIndexing, Sendable {
     /// The version of a run's record file: its mtime in nanoseconds (0 when it cannot be read).
     static func version(of runDir: String) -> Int64 {
         FileSystem.fingerprint(runDir + "/run.json")?.mtimeNanos ?? 0
-    }
-
-    /// Where a status stands in the life of a run; never lower for a later write.
-    static func rank(_ s: RunStatus) -> Int64 {
-        switch s {
-        case .queued: return 0
-        case .running: return 1
-        case .validating: return 2
-        case .completed, .failed, .cancelled: return 3
-        }
     }
 
     /// Forgets runs whose directories are gone.

@@ -12,15 +12,19 @@ public struct SweepSummary: Sendable, Equatable {
             && a.best?.value == b.best?.value
     }
 
+    /// Counts `statuses`; `best` as given (a streamer that keeps it from events).
+    public init(sweepID: String, statuses: some Sequence<RunStatus>, best: (runID: String, metric: String, value: Double)?) {
+        self.sweepID = sweepID
+        for s in statuses { total += 1; counts[s, default: 0] += 1 }
+        self.best = best
+    }
+
     /// Tallies `runs` and picks the best completed one by `rankBy` (`metrics.sharpe`, `summary.total_pnl asc`).
     init(sweepID: String, runs: [RunRecord], rankBy: String?) {
-        self.sweepID = sweepID
-        total = runs.count
-        for r in runs { counts[r.status, default: 0] += 1 }
+        self.init(sweepID: sweepID, statuses: runs.map(\.status), best: nil)
         guard let rank = rankBy.flatMap(RankKey.init) else { return }
         for r in runs where r.status == .completed {
-            guard let v = rank.value(of: r) else { continue }
-            if let b = best, rank.ascending ? v >= b.value : v <= b.value { continue }
+            guard let v = rank.value(of: r), rank.prefers(v, over: best?.value) else { continue }
             best = (r.runID, rank.field, v)
         }
     }
@@ -42,6 +46,12 @@ public struct RankKey: Sendable, Equatable {
         if words.count == 2 && !["asc", "desc"].contains(words[1].lowercased()) { return nil }
         field = f
         ascending = words.count == 2 && words[1].lowercased() == "asc"
+    }
+
+    /// Whether `value` is better than `current` (nil: there is none yet); a tie keeps the current one.
+    public func prefers(_ value: Double, over current: Double?) -> Bool {
+        guard let current else { return true }
+        return ascending ? value < current : value > current
     }
 
     /// The field's number in a record (a numeric string counts: params from a command line are text).

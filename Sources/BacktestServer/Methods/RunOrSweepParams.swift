@@ -29,20 +29,30 @@ struct SweepStatus: JSONEncodable {
     let summary: SweepSummary
 
     var json: JSONValue {
-        var o: JSONObject = [
-            "sweep_id": .string(sweep.sweepID), "script": .string(sweep.script),
-            "created_at": .string(ISOTime.format(millis: sweep.createdAt)), "rank_by": .from(sweep.rankBy),
-            "total": .int(Int64(summary.total)), "queued": .int(Int64(summary.count(.queued))),
-            "running": .int(Int64(summary.count(.running) + summary.count(.validating))),
-            "completed": .int(Int64(summary.count(.completed))), "failed": .int(Int64(summary.count(.failed))),
-            "cancelled": .int(Int64(summary.count(.cancelled))),
-        ]
-        o["best"] = summary.best.map { ["run_id": .string($0.runID), "metric": .string($0.metric), "value": .double($0.value)] } ?? .null
+        var o = summary.countsJSON(bestWhenNone: .null)
+        o["script"] = .string(sweep.script)
+        o["created_at"] = .string(ISOTime.format(millis: sweep.createdAt))
+        o["rank_by"] = .from(sweep.rankBy)
         return .object(o)
     }
 
     init(_ ws: Workspace, _ sweepID: String, summary: SweepSummary? = nil) throws {
         sweep = try ws.sweepRecord(sweepID)
         self.summary = try summary ?? ws.sweepSummary(sweepID)
+    }
+}
+
+extension SweepSummary {
+    /// The counts as `sweep/progress` and `status {sweep_id}` both give them: `running` counts validating
+    /// runs too; `best` is `bestWhenNone` (nil: left out) while no completed run has a `rank_by` value.
+    func countsJSON(bestWhenNone: JSONValue?) -> JSONObject {
+        var o: JSONObject = [
+            "sweep_id": .string(sweepID), "total": .int(Int64(total)), "queued": .int(Int64(count(.queued))),
+            "running": .int(Int64(count(.running) + count(.validating))), "completed": .int(Int64(count(.completed))),
+            "failed": .int(Int64(count(.failed))), "cancelled": .int(Int64(count(.cancelled))),
+        ]
+        let b = best.map { JSONValue.object(["run_id": .string($0.runID), "metric": .string($0.metric), "value": .double($0.value)]) }
+        if let shown = b ?? bestWhenNone { o["best"] = shown }
+        return o
     }
 }
