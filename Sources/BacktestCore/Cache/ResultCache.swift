@@ -44,16 +44,8 @@ struct ResultCache: Sendable {
 
     private func entry(_ key: String) -> String { layout.cacheDir + "/" + key }
 
-    /// Gives `target` the files of `source` (a run's results, its log): hard links, so a cached run costs no
-    /// space and its files are the very bytes that were validated; a copy where links fail (another file
-    /// system). Directories are made, never linked.
-    static func linkTree(from source: String, to target: String) throws(FileError) {
-        try FileSystem.makeDirectories(target)
-        for rel in FileSystem.walkFiles(source) {
-            try linkFile(from: source + "/" + rel, to: target + "/" + rel)
-        }
-    }
-
+    /// Gives `to` the file `from` (a run's result, its log): a hard link, so a cached run costs no space and
+    /// its files are the very bytes that were validated; a copy where links fail (another file system).
     static func linkFile(from: String, to: String) throws(FileError) {
         try FileSystem.makeDirectories(PathText.parent(to))
         if link(from, to) == 0 { return }

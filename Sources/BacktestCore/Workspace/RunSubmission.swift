@@ -135,9 +135,9 @@ struct RunSubmission: Sendable {
     /// and summary are `original`'s; `cached_from` names it.
     private func answer(_ record: RunRecord, from original: RunRecord, paths: RunPaths) throws(CoreError) -> RunRecord {
         let source = layout.run(original.runID)
-        let skip: Set<String> = ["run.json", ".spec.json", ".lock", ".cancel-requested", "results"]
+        // Everything of the original's dir but what is the run's own: its record, spec and locks.
+        let skip: Set<String> = ["run.json", ".spec.json", ".lock", ".cancel-requested"]
         do throws(FileError) {
-            try ResultCache.linkTree(from: original.outputDir, to: paths.results)
             for rel in FileSystem.walkFiles(source.runDir, skipTopLevel: skip) {
                 try ResultCache.linkFile(from: source.runDir + "/" + rel, to: paths.runDir + "/" + rel)
             }
