@@ -65,7 +65,7 @@ final class FollowerWakeup: @unchecked Sendable {
     /// overflowed (then anything may have happened).
     private func readEvents() -> Bool {
         guard notifyFD >= 0 else { return false }
-        let created = Set(watches.filter { $0.key == runsDirPath }.map(\.value))
+        let runsDirWD = runsDirPath.flatMap { watches[$0] }
         var any = false
         var buf = [UInt8](repeating: 0, count: 16384)
         let header = MemoryLayout<inotify_event>.size
@@ -76,7 +76,7 @@ final class FollowerWakeup: @unchecked Sendable {
             buf.withUnsafeBytes { raw in
                 while off + header <= n {
                     let e = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
-                    if e.mask & UInt32(IN_Q_OVERFLOW) != 0 || (created.contains(e.wd) && e.mask & UInt32(IN_CREATE) != 0) { any = true }
+                    if e.mask & UInt32(IN_Q_OVERFLOW) != 0 || (e.wd == runsDirWD && e.mask & UInt32(IN_CREATE) != 0) { any = true }
                     off += header + Int(e.len)
                 }
             }
