@@ -57,11 +57,17 @@ final class SweepRunner: Sendable {
     /// The sweep's record; `sweepNotFound` when there is none.
     func load(_ sweepID: String) throws(CoreError) -> SweepRecord {
         if let s = known.withLock({ $0[sweepID] }) { return s }
+        let s = try read(sweepID)
+        known.withLock { $0[sweepID] = s }
+        return s
+    }
+
+    /// The sweep's record from its file.
+    private func read(_ sweepID: String) throws(CoreError) -> SweepRecord {
         guard SweepRecord.isValidID(sweepID), let bytes = AtomicFile.read(layout.sweep(sweepID)),
               let v = try? JSONParser.parse(bytes, keepingNumberText: true), let s = SweepRecord(json: v) else {
             throw .sweepNotFound(sweepID: sweepID)
         }
-        known.withLock { $0[sweepID] = s }
         return s
     }
 
@@ -94,13 +100,18 @@ final class SweepRunner: Sendable {
         return r
     }
 
-    /// Finishes every sweep whose runs are not all made and that no other process is making.
+    /// Finishes every sweep whose runs are not all made and that no other process is making. In the
+    /// background: a workspace of many sweeps (each record holding its param sets) must not slow the open,
+    /// and the sweeps already made are read, not kept.
     func resumeAll() {
-        guard let names = FileSystem.entries(layout.sweepsDir) else { return }
-        for name in names where name.hasSuffix(".json") {
-            guard let sweep = try? load(String(name.dropLast(5))), !isCancelled(sweep.sweepID),
-                  !isMade(sweep, sweep.total - 1) else { continue }
-            queue.async { self.materialize(sweep) }
+        queue.async { [self] in
+            guard let names = FileSystem.entries(layout.sweepsDir) else { return }
+            for name in names where name.hasSuffix(".json") {
+                guard let sweep = try? read(String(name.dropLast(5))), !isCancelled(sweep.sweepID),
+                      !isMade(sweep, sweep.total - 1) else { continue }
+                known.withLock { $0[sweep.sweepID] = sweep }
+                materialize(sweep)
+            }
         }
     }
 
@@ -162,22 +173,16 @@ final class SweepRunner: Sendable {
 
     private func cancelMarker(_ sweepID: String) -> String { layout.sweepsDir + "/" + sweepID + ".cancelled" }
 
-    /// `sweep_<stem>`, made unique by creating its record file exclusively (a clash takes the next suffix).
+    /// `sweep_` and a run id's form (`RunIDAllocator.name`), made unique by creating its record file
+    /// exclusively (a clash takes the next suffix).
     private func allocateID() throws(CoreError) -> String {
-        let stem = ISOTime.runIDStem(millis: ISOTime.nowMillis())
+        let millis = ISOTime.nowMillis()
         for suffix in 0...999 {
-            let id = SweepRecord.idPrefix + stem + (suffix == 0 ? "" : "_" + String(format3: suffix))
+            let id = SweepRecord.idPrefix + RunIDAllocator.name(millis: millis, suffix: suffix)
             let fd = open(layout.sweep(id), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 { close(fd); return id }
             guard errno == EEXIST else { throw .workspace(path: layout.sweep(id), reason: errnoText()) }
         }
         throw .workspace(path: layout.sweepsDir, reason: "no free sweep id this millisecond")
-    }
-}
-
-private extension String {
-    init(format3 n: Int) {
-        let d = String(n)
-        self = String(repeating: "0", count: Swift.max(0, 3 - d.count)) + d
     }
 }
