@@ -100,12 +100,13 @@ final class SweepRunner: Sendable {
         return r
     }
 
-    /// Finishes every sweep whose runs are not all made and that no other process is making. In the
-    /// background: a workspace of many sweeps (each record holding its param sets) must not slow the open,
-    /// and the sweeps already made are read, not kept.
+    /// Finishes every sweep whose runs are not all made and that no other process is making. Only the sweeps
+    /// there now (a sweep this process creates later is made by its own creator), read in the background: a
+    /// workspace of many sweeps, each record holding its param sets, must not slow the open, and the sweeps
+    /// already made are read, not kept.
     func resumeAll() {
+        guard let names = FileSystem.entries(layout.sweepsDir) else { return }
         queue.async { [self] in
-            guard let names = FileSystem.entries(layout.sweepsDir) else { return }
             for name in names where name.hasSuffix(".json") {
                 guard let sweep = try? read(String(name.dropLast(5))), !isCancelled(sweep.sweepID),
                       !isMade(sweep, sweep.total - 1) else { continue }
@@ -124,8 +125,14 @@ final class SweepRunner: Sendable {
         let gone = deleted(sweep.sweepID)
         for i in 0..<sweep.total where !isMade(sweep, i) && !gone.contains(sweep.runID(i)) {
             if isCancelled(sweep.sweepID) { break }
-            // Half made by a process that died in the middle (a dir, no record): start it again.
-            FileSystem.removeTree(layout.run(sweep.runID(i)).runDir)
+            let paths = layout.run(sweep.runID(i))
+            if FileSystem.exists(paths.runDir) {
+                // A dir without a record: being made (its maker holds the run lock until the run is queued),
+                // or half made by a process that died in the middle: then start it again.
+                guard let lock = FileLock(path: paths.lock), lock.tryLock() else { continue }
+                lock.close()
+                FileSystem.removeTree(paths.runDir)
+            }
             do { _ = try submission.submit(request(sweep, i)) } catch {
                 RunIndex.warn("sweep \(sweep.sweepID): run \(sweep.runID(i)) could not be created: \(error)")
             }
