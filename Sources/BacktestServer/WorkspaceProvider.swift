@@ -40,16 +40,18 @@ final class WorkspaceProvider: Sendable {
 
     func workspace() throws -> Workspace {
         if let w = current { return w }
-        let (ws, opened): (Workspace, Bool) = try state.withLock { s in
-            if let w = s.workspace { return (w, false) }
+        return try state.withLock { s in
+            if let w = s.workspace { return w }
             let root = Self.absolute(s.root ?? FileManager.default.currentDirectoryPath)
             let w = try Workspace(root: root, runsDir: try runsDir(forRoot: root), supervisorExecutable: supervisorExecutable,
                                   serverPID: getpid())
+            // Under the lock, before anyone else gets the workspace: requests are handled side by side, and
+            // a `run` that got it before the streams were attached would never be followed (its client
+            // would wait for a final status forever).
+            onOpen(w)
             s.workspace = w
-            return (w, true)
+            return w
         }
-        if opened { onOpen(ws) }
-        return ws
     }
 
     /// The operator's runs dir for this workspace: `--runs-dir`, else their user config's entry for the

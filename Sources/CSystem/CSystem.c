@@ -109,3 +109,32 @@ int csys_spawn(const csys_spawn_options *o, pid_t *pid) {
     posix_spawnattr_destroy(&attr);
     return rc;
 }
+
+// One write end for every signal routed through csys_signal_to_pipe (a process has one self-pipe).
+static volatile int csys_signal_fd = -1;
+
+static void csys_signal_handler(int signo, siginfo_t *info, void *context) {
+    (void)context;
+    int saved = errno;
+    int record[2] = { signo, (info && info->si_code == SI_QUEUE) ? info->si_value.sival_int : 0 };
+    // 8 bytes, under PIPE_BUF: the write is atomic, so records never interleave.
+    ssize_t n = write(csys_signal_fd, record, sizeof record);
+    (void)n;
+    errno = saved;
+}
+
+int csys_signal_to_pipe(int signo, int fd) {
+    csys_signal_fd = fd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = csys_signal_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signo, &sa, NULL);
+}
+
+int csys_sigqueue(pid_t pid, int signo, int value) {
+    union sigval v;
+    v.sival_int = value;
+    return sigqueue(pid, signo, v);
+}

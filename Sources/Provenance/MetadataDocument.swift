@@ -111,11 +111,12 @@ public struct MetadataDocument: Sendable {
         ]))
     }
 
-    /// Writes the start document (creating `metadata/`).
+    /// Writes the start document (creating `metadata/`). Not synced: `writeEnd` rewrites it and syncs, and
+    /// when a power cut leaves it unreadable, `writeEnd` still puts the outcome on record (below).
     public static func writeStart(_ document: MetadataDocument, runDir: String) throws {
         let path = path(runDir: runDir)
         try FileSystem.makeDirectories(PathText.parent(path))
-        try AtomicFile.write(JSONWriter.pretty(document.json()), to: path)
+        try AtomicFile.write(JSONWriter.pretty(document.json()), to: path, sync: false)
     }
 
     /// Completes the document written at start with the outcome. Reads the file back rather than needing the

@@ -209,8 +209,11 @@ enum CaptureBench {
     }
 
     /// A fresh directory `/tmp/<prefix>-XXXXXX`.
+    /// Under `$TMPDIR` when set (a file system whose inode tables are not fragmented by millions of past
+    /// deletions: file creation there cost 0.9 ms per file on this machine's /tmp, 0.02 ms next to it).
     static func makeTempDir(_ prefix: String = "bt-capture-bench") throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let base = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw Failure(description: "mkdtemp: \(String(cString: strerror(errno)))")
         }

@@ -156,6 +156,33 @@ final class WorkspaceSchedulingTests: XCTestCase {
         for (a, b) in zip(records, records.dropFirst()) {
             XCTAssertLessThanOrEqual(a.completedAt ?? .max, b.startedAt ?? 0)
         }
+        // With nobody else to run a pass, the first run's supervisor took each next run itself.
+        XCTAssertEqual(Set(records.map(\.supervisorPID)).count, 1, "\(records.map(\.supervisorPID))")
+    }
+
+    /// The end-of-run pass that keeps one: the oldest queued run comes back with its slot and run locks
+    /// held, its queue entry gone and its record still queued; the next queued run gets a supervisor of its
+    /// own in the other free slot.
+    func testPassKeepingOneHandsBackTheOldestRunWithItsLocks() throws {
+        let ws = try workspace(["max_parallel": 2], scripts: ["timed.py": Self.timedScript])
+        let slots = (0..<2).compactMap { FileLock.tryAcquire(ws.layout.slotLock($0)) }  // every slot busy
+        XCTAssertEqual(slots.count, 2)
+        let ids = try (0..<3).map { _ in try ws.submit(RunRequest(script: "timed.py")).runID }
+        slots.forEach { $0.close() }
+        guard let kept = Scheduler.passAfterRunEnded(layout: ws.layout, supervisorExecutable: WorkspaceTestSupport.binary,
+                                                     keepingOne: true)
+        else { return XCTFail("nothing was kept") }
+        XCTAssertEqual(kept.paths.runID, ids[0])
+        XCTAssertNil(FileLock.tryAcquire(ws.layout.run(ids[0]).lock), "the run lock is held by the kept files")
+        XCTAssertEqual(try ws.record(runID: ids[0]).status, .queued)
+        XCTAssertFalse(FileSystem.exists(ws.layout.queueEntry(ids[0])))
+        // The second ran in the other slot, and the third after it in that slot (the kept run holds its own).
+        for id in ids.dropFirst() {
+            guard let r = final(ws, id) else { return XCTFail("\(id) did not end") }
+            XCTAssertEqual(r.status, .completed)
+        }
+        XCTAssertEqual(try ws.record(runID: ids[0]).status, .queued, "nobody else started the kept run")
+        kept.slot.close(); kept.runLock.close()
     }
 
     func testCancelQueuedRun() throws {

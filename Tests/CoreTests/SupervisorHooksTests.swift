@@ -35,13 +35,16 @@ final class SupervisorHooksTests: XCTestCase {
             })
     }
 
-    /// Runs `run` in this process; `cancelFirst` puts a SIGTERM byte in the wake pipe before it starts.
-    private func supervise(_ run: S.Run, _ hooks: SupervisorHooks, _ j: Journal, cancelFirst: Bool = false) throws -> RunRecord {
+    /// Runs `run` in this process; `cancelFirst` puts a plain SIGTERM's record (signal, token 0) in the
+    /// wake pipe before it starts, `signalFirst` the record of a SIGTERM that carried that token.
+    private func supervise(_ run: S.Run, _ hooks: SupervisorHooks, _ j: Journal, cancelFirst: Bool = false,
+                           signalFirst token: Int32? = nil) throws -> RunRecord {
         var wake: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&wake), 0)
         defer { close(wake[0]); close(wake[1]) }
         _ = fcntl(wake[0], F_SETFL, O_NONBLOCK)
-        if cancelFirst { var b = UInt8(SIGTERM); _ = write(wake[1], &b, 1) }
+        if cancelFirst { var rec: [Int32] = [SIGTERM, 0]; _ = write(wake[1], &rec, 8) }
+        if let token { var rec: [Int32] = [SIGTERM, token]; _ = write(wake[1], &rec, 8) }
         let store = RunStore(layout: run.layout, index: nil)
         let sup = RunSupervisor(paths: run.paths, layout: run.layout, makeHooks: { hooks }, diagnostics: SupervisorDiagnostics(runDir: run.paths.runDir),
                                 wakeFD: wake[0], releaseSlot: { j.add("releaseSlot") })
@@ -96,6 +99,39 @@ final class SupervisorHooksTests: XCTestCase {
         XCTAssertNil(rec.pid)
         XCTAssertEqual(j.all, ["releaseSlot", "afterEnd cancelled"])
         XCTAssertEqual(LogReader(paths: run.paths).count(), 0)
+    }
+
+    /// A supervisor goes on to the next queued run when one ends, so a cancel sent for the run that just
+    /// ended can arrive during the next: it carries the ended run's token and must not stop this one.
+    func testCancelOfAnotherRunDoesNotStopThisOne() throws {
+        let run = try S.makeShellRun("echo ran")
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j, signalFirst: CancelSignal.token(runID: "20990101_000000_000"))
+        XCTAssertEqual(rec.status, .completed)
+        XCTAssertEqual(LogReader(paths: run.paths).count(), 1)
+    }
+
+    func testCancelWithThisRunsTokenStopsIt() throws {
+        let run = try S.makeShellRun("echo should-not-run")
+        defer { S.remove(run) }
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j, signalFirst: CancelSignal.token(runID: run.paths.runID))
+        XCTAssertEqual(rec.status, .cancelled)
+        XCTAssertNil(rec.pid)
+    }
+
+    /// Two SIGTERMs pending at once arrive as one, with the first's token: a cancel of this run that merged
+    /// with a late cancel of the last run is still seen, by its request file.
+    func testMergedCancelIsSeenByItsRequestFile() throws {
+        let run = try S.makeShellRun("echo should-not-run")
+        defer { S.remove(run) }
+        let fd = open(run.paths.cancelRequest, O_WRONLY | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let j = Journal()
+        let rec = try supervise(run, hooks(j, valid: true), j, signalFirst: CancelSignal.token(runID: "20990101_000000_000"))
+        XCTAssertEqual(rec.status, .cancelled)
     }
 
     func testSpawnErrorSkipsOnStartAndValidation() throws {

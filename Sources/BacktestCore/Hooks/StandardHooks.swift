@@ -1,12 +1,13 @@
 import JSON
+import Synchronization
 import Validation
 
 /// The hooks a real supervisor runs with: the workspace index, validation by the workspace's profiles,
-/// provenance (metadata and code capture), and a scheduling pass when the run ends so that queued runs start
-/// even when no server is alive.
+/// provenance (metadata and code capture). (The scheduling pass when a run ends, which starts queued runs
+/// even when no server is alive, is the supervisor command's own: `RunChain`.)
 public enum StandardHooks {
     public static func make(layout: WorkspaceLayout) -> SupervisorHooks {
-        let index = try? RunIndex(path: layout.index)
+        let index = openIndex(layout.index)
         let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir)
         let validation = config.flatMap { try? RunValidation(workspace: $0) }
         let provenance = RunProvenanceHooks(layout: layout, redaction: config?.redaction ?? .standard,
@@ -29,11 +30,19 @@ public enum StandardHooks {
                     .remember(record, replacing: record.extra["cache"]?.stringValue == CacheMode.refresh.rawValue)
                 return provenance.ending(record, spec)
             },
-            afterEnd: { record, _ in
-                let warnings = provenance.ended(record)
+            afterEnd: { record, _ in provenance.ended(record) })
+    }
 
-                Scheduler.passAfterRunEnded(layout: layout, index: index)
-                return warnings
-            })
+    /// One connection per index for the whole process: a supervisor that goes on to its next run makes its
+    /// hooks again (the config may have changed) but need not open the index again.
+    private static let indexes = Mutex<[String: RunIndex]>([:])
+
+    private static func openIndex(_ path: String) -> RunIndex? {
+        indexes.withLock { open in
+            if let i = open[path] { return i }
+            guard let i = try? RunIndex(path: path) else { return nil }
+            open[path] = i
+            return i
+        }
     }
 }

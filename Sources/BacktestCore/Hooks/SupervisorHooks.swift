@@ -25,7 +25,7 @@ public struct SupervisorHooks: Sendable {
     /// finished run expect to find done (the metadata's end, the result hashes). Returns warnings.
     public var beforeEnd: @Sendable (RunRecord, RunSpec) -> [String]
     /// Called after the final record was saved and the slot lock released, still holding the run lock:
-    /// metadata completion, a scheduling pass. Warnings it returns are added to the record.
+    /// metadata completion. Warnings it returns are added to the record.
     public var afterEnd: @Sendable (RunRecord, RunSpec) -> [String]
 
     public init(index: (any RunIndexing)? = nil,

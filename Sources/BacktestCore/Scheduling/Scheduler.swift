@@ -20,8 +20,11 @@ public final class Scheduler: Sendable {
     private let store: RunStore
     /// Supervisors this process started and has not reaped yet. They are our children until they exit
     /// (setsid does not re-parent), so each is waited for (WNOHANG, by pid: never `waitpid(-1)`, which
-    /// would steal other children's statuses) or it would stay a zombie.
-    private let children = Shared<[pid_t]>([])
+    /// would steal other children's statuses) or it would stay a zombie. One list per process, not per
+    /// scheduler: a supervisor that goes on to its next run makes a scheduler per pass, and the next pass
+    /// must reap what the last one started.
+    private static let spawned = Shared<[pid_t]>([])
+    private var children: Shared<[pid_t]> { Self.spawned }
     /// The supervisor's environment: this process's, read once (the script's comes from its spec).
     private let environment = ProcessEnvironment.current()
 
@@ -38,7 +41,7 @@ public final class Scheduler: Sendable {
         self.supervisorExecutable = supervisorExecutable
         store = RunStore(layout: layout, index: index)
         if keepsStandby {
-            let children = self.children
+            let children = Self.spawned
             standby = SupervisorStandby(executable: supervisorExecutable, layout: layout, environment: environment,
                                         onSpawn: { pid in children.withLock { $0.append(pid) } })
         } else {
@@ -59,15 +62,17 @@ public final class Scheduler: Sendable {
     }
 
     /// The pass a supervisor runs when its run has ended (after it gave up its slot): reads the workspace's
-    /// config for `max_parallel` and claims what the queue allows, starting further supervisors from the
-    /// same binary. With a config that no longer reads, it does nothing: the servers' periodic pass, on the
-    /// config they opened with, takes over.
-    @discardableResult
+    /// config for `max_parallel` and claims what the queue allows. With `keepingOne`, the first run it claims
+    /// is handed back, locks and all, for the calling supervisor to run itself (no new process: its start-up
+    /// is most of what a short run costs); the others get supervisors from the same binary. With a config
+    /// that no longer reads, it does nothing: the servers' periodic pass, on the config they opened with,
+    /// takes over.
     public static func passAfterRunEnded(layout: WorkspaceLayout, index: (any RunIndexing)? = nil,
-                                         supervisorExecutable: String = Scheduler.currentExecutable()) -> [String] {
-        guard let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir) else { return [] }
+                                         supervisorExecutable: String = Scheduler.currentExecutable(),
+                                         keepingOne: Bool = false) -> ClaimedRun? {
+        guard let config = try? WorkspaceConfig.load(root: layout.root, runsDir: layout.runsDir) else { return nil }
         let scheduler = Scheduler(layout: layout, config: config, supervisorExecutable: supervisorExecutable, index: index)
-        return scheduler.schedulePass()
+        return scheduler.pass(keepingOne: keepingOne).kept
     }
 
     /// This process's executable (/proc/self/exe survives a rename of the file on disk).
@@ -79,32 +84,44 @@ public final class Scheduler: Sendable {
     /// Claims queued runs in id order while slots are free. Returns the ids it started. Cheap when the queue
     /// is empty (one readdir), so it is fine to call often.
     @discardableResult
-    public func schedulePass() -> [String] {
+    public func schedulePass() -> [String] { pass(keepingOne: false).started }
+
+    /// A run claimed for the caller itself: its slot and run locks are held by these open files.
+    public struct ClaimedRun {
+        let paths: RunPaths
+        let slot: FileLock
+        let runLock: FileLock
+    }
+
+    private func pass(keepingOne: Bool) -> (started: [String], kept: ClaimedRun?) {
         reapChildren()
-        guard let entries = queuedIDs(), !entries.isEmpty else { return [] }
-        guard let sched = FileLock(path: layout.schedulerLock) else { return [] }
+        guard let entries = queuedIDs(), !entries.isEmpty else { return ([], nil) }
+        guard let sched = FileLock(path: layout.schedulerLock) else { return ([], nil) }
         sched.lock()
+        defer { sched.close() }
         // Read again under the lock: another process may have claimed or cancelled meanwhile.
-        guard let queued = queuedIDs() else { return [] }
+        guard let queued = queuedIDs() else { return ([], nil) }
         var started: [String] = []
+        var kept: ClaimedRun?
         var nextSlot = 0
         for runID in queued {
             guard let (slot, n) = freeSlot(from: nextSlot) else { break }
             nextSlot = n + 1
-            switch claim(runID, slot: slot) {
+            switch claim(runID, slot: slot, keep: keepingOne && kept == nil) {
             case .started: started.append(runID)
+            case .kept(let run): kept = run
             case .skipped, .failed: nextSlot = n  // the slot is free again (we closed it): offer it to the next run
             }
         }
-        sched.close()
-        return started
+        return (started, kept)
     }
 
-    private enum ClaimResult { case started, skipped, failed }
+    private enum ClaimResult { case started, kept(ClaimedRun), skipped, failed }
 
-    /// Claims one run with a slot this pass holds. The slot lock is released (closed) on every path; when
-    /// the supervisor started, its copy keeps the slot taken.
-    private func claim(_ runID: String, slot: FileLock) -> ClaimResult {
+    /// Claims one run with a slot this pass holds. Kept, the run is handed back with both locks; otherwise
+    /// the slot lock is released (closed) on every path, and when the supervisor started, its copy keeps
+    /// the slot taken.
+    private func claim(_ runID: String, slot: FileLock, keep: Bool) -> ClaimResult {
         let paths = layout.run(runID)
         let entry = layout.queueEntry(runID)
         guard RunStore.isValidRunID(runID), FileSystem.isDirectory(paths.runDir) else {
@@ -118,6 +135,7 @@ public final class Scheduler: Sendable {
             return .skipped
         }
         unlink(entry)
+        if keep { return .kept(ClaimedRun(paths: paths, slot: slot, runLock: runLock)) }
         let rc = spawnSupervisor(paths: paths, slotFD: slot.fd, runLockFD: runLock.fd)
         slot.close()
         if rc != 0 {

@@ -38,6 +38,10 @@ final class CaptureLoop {
     private let pid: pid_t
     private let capture: OutputCapture
     private let wakeFD: Int32
+    /// The run's `CancelSignal` token: a cancel carrying another run's token is not for us, unless this
+    /// run's cancel request file exists (two SIGTERMs pending at once merge into one, with the first's token).
+    private let cancelToken: Int32
+    private let cancelRequest: String
     private let timeout: Double?
     private let grace: Double
     private var pipes: [Int32]
@@ -50,8 +54,10 @@ final class CaptureLoop {
     private var giveUpAt = Double.infinity
 
     /// `pipes`: the read ends of stdout and stderr (closed by the loop); `wakeFD`: `SignalWakeup`'s pipe.
-    init(pid: pid_t, stdout: Int32, stderr: Int32, capture: OutputCapture, wakeFD: Int32, timeout: Double?, grace: Double) {
+    init(pid: pid_t, stdout: Int32, stderr: Int32, capture: OutputCapture, wakeFD: Int32, cancelToken: Int32,
+         cancelRequest: String, timeout: Double?, grace: Double) {
         self.pid = pid; self.capture = capture; self.wakeFD = wakeFD
+        self.cancelToken = cancelToken; self.cancelRequest = cancelRequest
         self.timeout = timeout; self.grace = max(0, grace)
         pipes = [stdout, stderr]
         pidFD = csys_pidfd_open(pid)
@@ -83,7 +89,8 @@ final class CaptureLoop {
             for p in fds where p.revents != 0 {
                 if p.fd == wakeFD {
                     let signals = SignalWakeup.drain(wakeFD)
-                    if signals.contains(where: { $0 == SIGTERM || $0 == SIGINT }) { stop(.cancelled, now: MonotonicTime.now()) }
+                    if signals.contains(where: { $0.stops(token: cancelToken) })
+                        || (!signals.isEmpty && FileSystem.exists(cancelRequest)) { stop(.cancelled, now: MonotonicTime.now()) }
                 } else if p.fd == pidFD {
                     reap(wait: false)
                 } else {

@@ -24,9 +24,10 @@ public enum SupervisorCommand {
     /// `supervise --standby --runs-dir D --workspace-root R`: wait on descriptor 3 (a socket) for a run.
     public static let standbyFlag = "--standby"
 
-    /// Supervises the run named in `arguments`. `makeHooks` makes the hooks for the run's workspace (the
+    /// Supervises the run named in `arguments`, then, while the queue has runs and this process may go
+    /// on, the next ones (see `RunChain`). `makeHooks` makes the hooks for the run's workspace (the
     /// executable passes `StandardHooks.make`; `{ _ in .none }` validates nothing and does nothing else); it is
-    /// called once the script has been spawned, so that nothing it opens delays the start.
+    /// called once per run, once the script has been spawned, so that nothing it opens delays the start.
     public static func main(arguments: [String],
                             makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
         if arguments.first == standbyFlag {
@@ -36,25 +37,42 @@ public enum SupervisorCommand {
         }
         // Before anything else: the script must not inherit the locks (it would keep the run "supervised"
         // after we die). csys_spawn closes them too; this also covers anything else that ever spawns here.
-        if fcntl(slotLockFD, F_GETFD) >= 0 { _ = fcntl(slotLockFD, F_SETFD, FD_CLOEXEC) }
-        if fcntl(runLockFD, F_GETFD) >= 0 { _ = fcntl(runLockFD, F_SETFD, FD_CLOEXEC) }
+        keepLocksFromChildren()
         // Detached, there is no terminal to hang up and no reader to vanish; never die of either.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
         // Handlers first: a cancel that arrives while we load the record must not kill us (that would look
         // like an interrupted run) but be remembered.
         guard let wakeFD = SignalWakeup.install() else { return 1 }
-
         guard let options = Options(arguments) else { return 2 }
-        let paths = RunPaths(runDir: options.runDir)
-        let diagnostics = SupervisorDiagnostics(runDir: options.runDir)
+        let layout = WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir)
+
+        var chain = RunChain()
+        var paths = RunPaths(runDir: options.runDir)
+        while true {
+            // Launched with the locks at 3 and 4 (not started by hand): only then may the locks of a next run
+            // take their places.
+            let launched = holdsSlot(layout: layout)
+            let hooks = MadeOnce { makeHooks(layout) }
+            let status = superviseOne(paths: paths, layout: layout, hasSlot: launched, wakeFD: wakeFD, makeHooks: hooks.get)
+            // Descriptors 3 and 4 stay open through the pass (the slot unlocked, the run lock held), so that
+            // nothing the pass opens can land on them; `adopt` then replaces both in one step each.
+            guard let next = chain.next(layout: layout, index: hooks.made?.index, wakeFD: wakeFD, mayGoOn: launched) else {
+                return status  // exiting drops the run lock (and the slot, if still held)
+            }
+            adopt(next)
+            paths = next.paths
+        }
+    }
+
+    /// One run from its record to its end (or to the reason it could not be taken on).
+    private static func superviseOne(paths: RunPaths, layout: WorkspaceLayout, hasSlot: Bool, wakeFD: Int32,
+                                     makeHooks: @escaping () -> SupervisorHooks) -> Int32 {
+        let diagnostics = SupervisorDiagnostics(runDir: paths.runDir)
         guard takeRunLock(paths: paths) else {
             diagnostics.write("the run lock is held by another process; not supervising")
             return 1
         }
-
-        let layout = WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir)
-        let hasSlot = holdsSlot(layout: layout)
         // Reading needs no index; the hooks (and their index) are made after the spawn.
         let store = RunStore(layout: layout, index: nil)
         var record: RunRecord
@@ -76,15 +94,29 @@ public enum SupervisorCommand {
             record.errorMessage = "cannot read the run's spec: \(error)"
             record.completedAt = ISOTime.nowMillis()
             diagnostics.write(record.errorMessage!)
-            try? RunStore(layout: layout, index: makeHooks(layout).index).save(record)
+            try? RunStore(layout: layout, index: makeHooks().index).save(record)
             return 1
         }
-
-        let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: { makeHooks(layout) }, diagnostics: diagnostics,
-                                       wakeFD: wakeFD, releaseSlot: { if hasSlot { close(slotLockFD) } })
+        let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: makeHooks, diagnostics: diagnostics,
+                                       wakeFD: wakeFD, releaseSlot: { if hasSlot { _ = flock(slotLockFD, LOCK_UN) } })
         supervisor.run(record: record, spec: spec)
-        // Exiting drops the run lock (and the slot, if still held).
         return 0
+    }
+
+    /// Puts a run claimed for us where a launched supervisor finds its locks (descriptors 3 and 4). dup2
+    /// closes what was there: the last run's (unlocked) slot file, and its run lock, which is released so.
+    private static func adopt(_ next: Scheduler.ClaimedRun) {
+        dup2(next.slot.fd, slotLockFD)
+        dup2(next.runLock.fd, runLockFD)
+        // The copies at 3 and 4 hold the locks now (one open file each).
+        next.slot.close(); next.runLock.close()
+        keepLocksFromChildren()
+    }
+
+    /// dup2 clears close-on-exec, and a launcher hands the locks over without it.
+    private static func keepLocksFromChildren() {
+        if fcntl(slotLockFD, F_GETFD) >= 0 { _ = fcntl(slotLockFD, F_SETFD, FD_CLOEXEC) }
+        if fcntl(runLockFD, F_GETFD) >= 0 { _ = fcntl(runLockFD, F_SETFD, FD_CLOEXEC) }
     }
 
     /// Whether descriptor 3 is a slot lock of this workspace (handed over by a launcher), so that closing it

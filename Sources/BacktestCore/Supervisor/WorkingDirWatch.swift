@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Finds the files a run creates or changes under its working directory without stat-ing every file twice
@@ -35,7 +36,12 @@ package final class WorkingDirWatch: @unchecked Sendable {
         self.root = root; self.excluding = excluding; self.sinceNanos = sinceNanos
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    /// Closing an inotify instance waits for the kernel's RCU grace period (16 ms measured here), which
+    /// would hold up a supervisor going on to its next run: it is closed on another thread.
+    deinit {
+        let fd = self.fd
+        if fd >= 0 { DispatchQueue.global(qos: .utility).async { close(fd) } }
+    }
 
     /// Watches `root` (but not `excluding`, `__pycache__` or `.git`) for what is written from now on.
     package static func start(root: String, excluding: [String] = [], sinceNanos: Int64,

@@ -215,7 +215,7 @@ public final class Workspace: Sendable {
         if fd >= 0 { close(fd) }
         let now = try record(runID: runID)
         if now.status.isTerminal { return now }
-        if now.status.needsSupervisor, let pid = now.supervisorPID, pid > 1 { kill(pid_t(pid), SIGTERM) }
+        if now.status.needsSupervisor, let pid = now.supervisorPID, pid > 1 { CancelSignal.send(to: pid_t(pid), runID: runID) }
         return now
     }
 

@@ -42,4 +42,12 @@ typedef struct {
 /// `keep_fds` moved to 3.. and everything above closed. Returns 0 and sets *pid, or an errno value.
 int csys_spawn(const csys_spawn_options *opts, pid_t *pid);
 
+/// Installs a handler for `signo` that writes one 8-byte record to `fd` per signal (the self-pipe): the
+/// signal number, then the int a sender attached with sigqueue(3), or 0 when it sent a plain kill(2).
+/// SA_RESTART. The handler only writes (async-signal-safe). Returns 0 or -1 (errno).
+int csys_signal_to_pipe(int signo, int fd);
+
+/// sigqueue(3) with an int payload; returns 0 or -1 (errno).
+int csys_sigqueue(pid_t pid, int signo, int value);
+
 #endif
