@@ -26,6 +26,9 @@ final class SupervisorStandby: Sendable {
         self.executable = executable; self.layout = layout; self.environment = environment; self.onSpawn = onSpawn
     }
 
+    /// How long after a hand-over the next standby is started.
+    static let replacementDelay = 0.15
+
     deinit { waiting.withLock { if let w = $0 { close(w.socket) } } }
 
     /// Starts a standby unless one is waiting.
@@ -49,9 +52,13 @@ final class SupervisorStandby: Sendable {
     }
 
     /// Hands a claimed run to the waiting standby; nil when there is none or it is gone (then the caller
-    /// starts a supervisor the ordinary way). A new standby is prepared in the background either way.
+    /// starts a supervisor the ordinary way). A new standby is prepared either way, a little later: its
+    /// start-up (~3 ms of CPU) would otherwise compete with the script's own start on a machine of few cores,
+    /// and runs that follow at once are taken by supervisors going on to their next run (`RunChain`).
     func handOver(runDir: String, slotFD: Int32, runLockFD: Int32) -> pid_t? {
-        defer { DispatchQueue.global(qos: .utility).async { [self] in prepare() } }
+        defer {
+            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + Self.replacementDelay) { [self] in prepare() }
+        }
         guard let w = waiting.withLock({ w -> Waiting? in defer { w = nil }; return w }) else { return nil }
         defer { close(w.socket) }
         let message = Array(runDir.utf8)
