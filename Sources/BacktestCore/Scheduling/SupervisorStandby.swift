@@ -27,7 +27,7 @@ final class SupervisorStandby: Sendable {
     }
 
     /// How long after a hand-over the next standby is started.
-    static let replacementDelay = 0.15
+    static let replacementDelay = 0.05
 
     deinit { waiting.withLock { if let w = $0 { close(w.socket) } } }
 
@@ -55,6 +55,8 @@ final class SupervisorStandby: Sendable {
     /// starts a supervisor the ordinary way). A new standby is prepared either way, a little later: its
     /// start-up (~3 ms of CPU) would otherwise compete with the script's own start on a machine of few cores,
     /// and runs that follow at once are taken by supervisors going on to their next run (`RunChain`).
+    /// 50 ms: past the crowd at the start of a run (the spawn, the metadata capture, the record saves), and
+    /// soon enough for the next request of someone working by hand.
     func handOver(runDir: String, slotFD: Int32, runLockFD: Int32) -> pid_t? {
         defer {
             DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + Self.replacementDelay) { [self] in prepare() }
