@@ -42,6 +42,13 @@ enum RecordSchemas {
         ("cache_key", Schema.string("SHA-256 (hex) over what decides the result (docs/caching.md)")),
         ("metrics", Schema.map(Schema.any, "Analytics the server computed from pnl.csv and trades.csv (docs/metrics.md)")),
         ("summary", Schema.map(Schema.any, "The script's own summary.csv rows, metric → value")),
+        ("executor", Schema.object("RunExecutor", [
+            ("kind", Schema.string("Where the run executes", enum: ["slurm"])),
+            ("job_id", Schema.string("The Slurm job id")),
+            ("node", Schema.nullable(Schema.string("The node the job runs on"))),
+            ("state", Schema.string("What Slurm last said of the job while the run was not over (PENDING, RUNNING, SUSPENDED, ...)")),
+            ("reason", Schema.nullable(Schema.string("Slurm's reason: why the job waits, or why it is held or suspended"))),
+        ], required: ["kind"], description: "Present for runs handed to Slurm (docs/scale-out.md)")),
     ], required: ["run_id", "script", "status", "created_at", "run_dir", "output_dir"])
 
     static let sweepID = Schema.string("Sweep id: sweep_YYYYMMDD_HHMMSS_mmm[_NNN]; its runs are <stem>__<n>")

@@ -32,6 +32,8 @@ public struct RunRequest: Sendable {
     public var outputDirArg: String?? = nil
     /// What the run does with the result cache (`CacheMode`).
     public var cache: CacheMode = .off
+    /// Added to `sbatch` for this run, after the workspace's `executor.sbatch_args` (Slurm executor only).
+    public var sbatchArgs: [String] = []
     /// The id a sweep chose for this run (`<sweep stem>__<n>`); nil: a new id from the allocator.
     public var runID: String? = nil
 

@@ -31,6 +31,8 @@ public struct RunSpec: Sendable, Equatable {
     /// Files the script creates or changes in its working directory are copied into the run dir up to this
     /// size each (`cwd_copy_max_mb`); bigger ones are only named (see `WorkingDirCapture`).
     public var cwdCopyMaxBytes: Int64
+    /// The run's own `sbatch_args` (after the config's), for a workspace whose executor is Slurm.
+    public var sbatchArgs: [String] = []
     public static let defaultCwdCopyMaxBytes: Int64 = 64 << 20
 
     public init(executable: String, argv: [String], envAdded: [String: String], baseEnv: [String: String],
@@ -56,6 +58,7 @@ public struct RunSpec: Sendable, Equatable {
             "kill_grace_s": .double(killGraceSeconds), "profile": .from(profile), "script_path": .string(scriptPath),
             "workspace_root": .string(workspaceRoot), "inputs": .from(inputs), "params": .object(params),
             "args": .from(args), "output_dir_arg": .from(outputDirArg), "cwd_copy_max_bytes": .int(cwdCopyMaxBytes),
+            "sbatch_args": .from(sbatchArgs),
         ]
     }
 
@@ -74,6 +77,7 @@ public struct RunSpec: Sendable, Equatable {
                   inputs: v["inputs"].arrayValue?.compactMap(\.stringValue) ?? [], params: v["params"].objectValue ?? [:],
                   args: v["args"].arrayValue?.compactMap(\.stringValue) ?? [],
                   cwdCopyMaxBytes: v["cwd_copy_max_bytes"].doubleValue.map { Int64($0) } ?? Self.defaultCwdCopyMaxBytes)
+        sbatchArgs = v["sbatch_args"].arrayValue?.compactMap(\.stringValue) ?? []
         if v.objectValue?["output_dir_arg"] == nil, argv.count >= 2,
            argv[argv.count - 1].hasSuffix("/results") {
             // A spec written before the key existed: the argument before the results dir.

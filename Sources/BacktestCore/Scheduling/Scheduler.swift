@@ -17,6 +17,9 @@ public final class Scheduler: Sendable {
     public let maxParallel: Int
     /// The `backtest-rpc` binary, started as `supervise <run_dir> --runs-dir <dir> --workspace-root <dir>`.
     public let supervisorExecutable: String
+    /// Where claimed runs go: a local supervisor each (bounded by `max_parallel` slots), or a Slurm job each
+    /// (bounded by `executor.max_jobs`).
+    public let executor: Executor
     private let store: RunStore
     /// Supervisors this process started and has not reaped yet. They are our children until they exit
     /// (setsid does not re-parent), so each is waited for (WNOHANG, by pid: never `waitpid(-1)`, which
@@ -35,12 +38,13 @@ public final class Scheduler: Sendable {
     private let standby: SupervisorStandby?
 
     public init(layout: WorkspaceLayout, maxParallel: Int, supervisorExecutable: String, index: (any RunIndexing)? = nil,
-                keepsStandby: Bool = false) {
+                keepsStandby: Bool = false, executor: Executor = .local) {
         self.layout = layout
+        self.executor = executor
         self.maxParallel = max(1, maxParallel)
         self.supervisorExecutable = supervisorExecutable
         store = RunStore(layout: layout, index: index)
-        if keepsStandby {
+        if keepsStandby, executor == .local {
             let children = Self.spawned
             standby = SupervisorStandby(executable: supervisorExecutable, layout: layout, environment: environment,
                                         onSpawn: { pid in children.withLock { $0.append(pid) } })
@@ -52,7 +56,7 @@ public final class Scheduler: Sendable {
     public convenience init(layout: WorkspaceLayout, config: WorkspaceConfig, supervisorExecutable: String,
                             index: (any RunIndexing)? = nil, keepsStandby: Bool = false) {
         self.init(layout: layout, maxParallel: config.maxParallel, supervisorExecutable: supervisorExecutable, index: index,
-                  keepsStandby: keepsStandby)
+                  keepsStandby: keepsStandby, executor: config.executor)
     }
 
     /// Starts the standby supervisor ahead of the first run (off the caller's thread).
@@ -101,6 +105,7 @@ public final class Scheduler: Sendable {
         defer { sched.close() }
         // Read again under the lock: another process may have claimed or cancelled meanwhile.
         guard let queued = queuedIDs() else { return ([], nil) }
+        if case .slurm(let settings) = executor { return (slurmPass(queued, settings), nil) }
         var started: [String] = []
         var kept: ClaimedRun?
         var nextSlot = 0
@@ -148,6 +153,66 @@ public final class Scheduler: Sendable {
             return .failed
         }
         return .started
+    }
+
+    /// With the Slurm executor: submits queued runs while fewer than `max_jobs` of the workspace's jobs are
+    /// in flight (submitted and not yet seen ended, `slurm-jobs/`), under `sched.lock` like any pass.
+    private func slurmPass(_ queued: [String], _ settings: SlurmSettings) -> [String] {
+        try? FileSystem.makeDirectories(layout.slurmJobsDir)
+        var inFlight = FileSystem.entries(layout.slurmJobsDir)?.filter { !$0.hasPrefix(".") }.count ?? settings.maxJobs
+        var started: [String] = []
+        for runID in queued where inFlight < settings.maxJobs {
+            switch submitToSlurm(runID, settings) {
+            case .started: started.append(runID); inFlight += 1
+            case .kept, .skipped, .failed: break
+            }
+        }
+        return started
+    }
+
+    /// Claims one run for Slurm: marks it as Slurm's and counts it in flight before `sbatch` (so no pass
+    /// can submit past `max_jobs` meanwhile), then lets go of its lock for the job's supervisor to take.
+    private func submitToSlurm(_ runID: String, _ settings: SlurmSettings) -> ClaimResult {
+        let paths = layout.run(runID)
+        let entry = layout.queueEntry(runID)
+        guard RunStore.isValidRunID(runID), FileSystem.isDirectory(paths.runDir) else { unlink(entry); return .skipped }
+        guard let runLock = FileLock.tryAcquire(paths.lock) else { return .skipped }
+        guard var record = try? store.load(paths: paths), record.status == .queued else {
+            unlink(entry)
+            return .skipped
+        }
+        let marker = Array("submitting".utf8)
+        guard let spec = try? store.loadSpec(paths: paths),
+              (try? AtomicFile.write(marker, to: paths.slurmJob, sync: false)) != nil,
+              (try? AtomicFile.write(marker, to: layout.slurmJob(runID), sync: false)) != nil else {
+            unlink(entry)
+            record.status = .failed
+            record.failure = .spawnError
+            record.completedAt = ISOTime.nowMillis()
+            record.errorMessage = "could not hand the run to Slurm: its spec or its job files could not be read or written"
+            try? store.save(record)
+            unlink(layout.slurmJob(runID)); unlink(paths.slurmJob)
+            return .failed
+        }
+        unlink(entry)
+        runLock.close()
+        let submitter = SlurmSubmitter(layout: layout, settings: settings, supervisorExecutable: supervisorExecutable)
+        switch submitter.submit(paths: paths, spec: spec) {
+        case .success(let jobID):
+            let id = Array(jobID.utf8)
+            try? AtomicFile.write(id, to: paths.slurmJob, sync: false)
+            try? AtomicFile.write(id, to: layout.slurmJob(runID), sync: false)
+            return .started
+        case .failure(let failure):
+            // Never submitted: nobody else writes this run.
+            record.status = .failed
+            record.failure = .spawnError
+            record.completedAt = ISOTime.nowMillis()
+            record.errorMessage = "could not submit the run to Slurm: \(failure)"
+            try? store.save(record)
+            unlink(layout.slurmJob(runID)); unlink(paths.slurmJob)
+            return .failed
+        }
     }
 
     /// Cancels a run still waiting in the queue, under `sched.lock` so that no pass claims it meanwhile; nil

@@ -21,6 +21,10 @@ struct RunSupervisor {
     /// Gives up the slot lock: called once the final record is saved, before `afterEnd`, so that the
     /// scheduling pass in `afterEnd` can hand this slot to the next queued run.
     let releaseSlot: () -> Void
+    /// Running as a Slurm job's foreground process: a SIGTERM that is no cancel of ours is Slurm stopping
+    /// the job (someone's scancel, its time limit, a preemption), and the run fails rather than being
+    /// cancelled (a server then puts Slurm's own verdict in the record: `SlurmReconciler`).
+    var inSlurmJob = false
 
     /// Runs the script described by `spec` for `record` (status queued) to its end.
     func run(record initial: RunRecord, spec: RunSpec) {
@@ -57,7 +61,9 @@ struct RunSupervisor {
         let cwdSince = WorkingDirSnapshot.coarseNowNanos()
         let startedAt = ISOTime.nowMillis()
         let start = MonotonicTime.now()
-        let spawned = ProcessSpawner.spawn(executable: spec.executable, argv: spec.argv, environment: spec.environment,
+        // In a Slurm job the script gets the job's SLURM_* variables (its id, its CPUs), over any the server had.
+        let environment = inSlurmJob ? spec.environment.merging(SlurmJobEnvironment.variables) { _, job in job } : spec.environment
+        let spawned = ProcessSpawner.spawn(executable: spec.executable, argv: spec.argv, environment: environment,
                                            cwd: spec.cwd.isEmpty ? nil : spec.cwd, stdout: out[1], stderr: err[1])
         // Our copies of the write ends must go, or the pipes never reach EOF.
         close(out[1]); close(err[1])
@@ -105,6 +111,9 @@ struct RunSupervisor {
         let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
                                cancelToken: token, cancelRequest: paths.cancelRequest, timeout: spec.timeoutSeconds, grace: spec.killGraceSeconds)
         let outcome = loop.run(start: start)
+        // Slurm stops a job by signalling every process of it: the script may die of that SIGTERM before the
+        // loop read ours, which is then still in the pipe.
+        let lateStop = SignalWakeup.drain(wakeFD).contains { $0.stops(token: token) }
         started.wait()
         record.warnings += startWarnings.withLock { $0 }
         if let c = cwdCapture.withLock({ $0 }) { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
@@ -125,7 +134,16 @@ struct RunSupervisor {
         record.logLinesLost = writer.loss.lines
         if let lost = writer.loss.warning { record.warnings.append(lost) }
 
+        // In a Slurm job, a stop signal is ours (a cancel, with its request file) or Slurm's; either way it,
+        // not the script's own exit status, says how the run ended.
+        let slurmStop = inSlurmJob && (outcome.stop == .cancelled || lateStop)
         switch outcome.stop {
+        case _ where slurmStop && FileSystem.exists(paths.cancelRequest):
+            record.status = .cancelled
+        case _ where slurmStop:
+            record.status = .failed
+            record.failure = .interrupted
+            record.errorMessage = Self.stoppedBySlurm
         case .cancelled:
             record.status = .cancelled
         case .timedOut:
@@ -238,6 +256,9 @@ struct RunSupervisor {
             store = RunStore(layout: layout, index: hooks.index)
         }
     }
+
+    /// The message of a run whose Slurm job was stopped by Slurm, until a server has Slurm's own word for it.
+    static let stoppedBySlurm = "stopped by Slurm (SIGTERM to the job: a scancel, its time limit or a preemption)"
 
     /// How long a final record that cannot be written at all is retried, and how often.
     static let finalSaveRetrySeconds = 60.0

@@ -97,8 +97,13 @@ public enum SupervisorCommand {
             try? RunStore(layout: layout, index: makeHooks().index).save(record)
             return 1
         }
+        let slurm = SlurmJobEnvironment.current
+        if let slurm { record.extra["executor"] = slurm.json }
+        let heartbeat = slurm.map { Heartbeat.start(path: paths.heartbeat, every: $0.heartbeatSeconds) }
+        defer { heartbeat?.stop() }
         let supervisor = RunSupervisor(paths: paths, layout: layout, makeHooks: makeHooks, diagnostics: diagnostics,
-                                       wakeFD: wakeFD, releaseSlot: { if hasSlot { _ = flock(slotLockFD, LOCK_UN) } })
+                                       wakeFD: wakeFD, releaseSlot: { if hasSlot { _ = flock(slotLockFD, LOCK_UN) } },
+                                       inSlurmJob: slurm != nil)
         supervisor.run(record: record, spec: spec)
         return 0
     }
@@ -141,8 +146,13 @@ public enum SupervisorCommand {
         }
         let fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
+        // A Slurm job's supervisor was handed nothing: a server looking at the run may hold the lock for a
+        // moment, so it waits a little; started by hand, it does not wait.
+        let giveUpAt = MonotonicTime.now() + (SlurmJobEnvironment.current == nil ? 0 : 10)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno != EINTR { close(fd); return false }
+            if errno == EINTR { continue }
+            if errno != EWOULDBLOCK || MonotonicTime.now() >= giveUpAt { close(fd); return false }
+            MonotonicTime.sleep(0.05)
         }
         return true
     }

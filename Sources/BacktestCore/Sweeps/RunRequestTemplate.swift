@@ -14,6 +14,7 @@ enum RunRequestTemplate {
         o.appendUnchecked("inputs", .from(r.inputs))
         if let arg = r.outputDirArg { o.appendUnchecked("output_dir_arg", .from(arg)) }
         o.appendUnchecked("cache", .string(r.cache.rawValue))
+        if !r.sbatchArgs.isEmpty { o.appendUnchecked("sbatch_args", .from(r.sbatchArgs)) }
         return o
     }
 
@@ -27,6 +28,7 @@ enum RunRequestTemplate {
                            profile: o["profile"]?.stringValue, inputs: o["inputs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         if let arg = o["output_dir_arg"] { r.outputDirArg = .some(arg.stringValue) }
         r.cache = o["cache"]?.stringValue.flatMap(CacheMode.init(rawValue:)) ?? .reuse
+        r.sbatchArgs = o["sbatch_args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         return r
     }
 }

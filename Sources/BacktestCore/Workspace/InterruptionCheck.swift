@@ -22,6 +22,9 @@ struct InterruptionCheck: Sendable {
     /// interrupted record. Cheap for runs that need no supervisor (no system call at all).
     func check(_ record: RunRecord) -> RunRecord {
         let paths = layout.run(record.runID)
+        // A run handed to Slurm: its supervisor's lock may be on another machine; Slurm's view and the
+        // heartbeat tell instead (`SlurmReconciler`).
+        if !record.status.isTerminal, FileSystem.exists(paths.slurmJob) { return record }
         switch record.status {
         case .running, .validating:
             guard let lock = FileLock.tryAcquire(paths.lock) else { return record }  // supervised

@@ -84,6 +84,7 @@ struct RunSubmission: Sendable {
             // `working_dir: "run_dir"`: the script runs in its own run dir (nothing to collect from a shared dir).
             if config.workingDir == .runDir { spec.cwd = paths.runDir }
             spec.cwdCopyMaxBytes = config.cwdCopyMaxBytes
+            spec.sbatchArgs = req.sbatchArgs
             // What everyone may see (record, index, notifications): secret-named params and URL passwords
             // masked. The script gets the real values through the spec.
             let redaction = config.redaction

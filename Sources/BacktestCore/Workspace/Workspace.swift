@@ -30,6 +30,8 @@ public final class Workspace: Sendable {
     let check: InterruptionCheck
     let follower: RunFollower
     let sweeps: SweepRunner
+    /// With the Slurm executor: what keeps the workspace's runs true to Slurm (nil for local runs).
+    let slurm: SlurmReconciler?
     private let ticker: PeriodicTask
     /// True while a scheduling pass is requested but not started (requests in between are merged).
     private let passPending = Atomic<Bool>(false)
@@ -66,6 +68,11 @@ public final class Workspace: Sendable {
         submission = RunSubmission(config: config, store: store, index: index, serverPID: serverPID)
         check = InterruptionCheck(layout: layout, store: store)
         repair = WorkspaceRepair(layout: layout, store: store, index: index, check: check)
+        if case .slurm(let settings) = config.executor {
+            slurm = SlurmReconciler(layout: layout, store: store, settings: settings)
+        } else {
+            slurm = nil
+        }
         let scheduler = scheduler
         // Called on the sweeps' own background queue: a pass there delays only the next run's creation.
         sweeps = SweepRunner(layout: layout, submission: submission, queued: { scheduler.schedulePass() },
@@ -86,7 +93,14 @@ public final class Workspace: Sendable {
         let repair = repair
         // The reconcile reads the whole runs dir (about a second at 1,000,000 runs): at most 1 % of the time.
         let nextSync = Mutex(MonotonicTime.now() + Self.indexSyncInterval)
-        ticker = PeriodicTask(name: "backtest-rpc workspace tick", interval: tickInterval) {
+        let slurm = slurm
+        let nextSlurmLook = Mutex(0.0)
+        ticker = PeriodicTask(name: "backtest-rpc workspace tick", interval: min(tickInterval, slurm?.settings.pollSeconds ?? tickInterval)) {
+            // Slurm's view first: a job seen ended frees its place for the pass's next submission.
+            if let slurm, nextSlurmLook.withLock({ $0 <= MonotonicTime.now() }) {
+                slurm.reconcile()
+                nextSlurmLook.withLock { $0 = MonotonicTime.now() + slurm.settings.pollSeconds }
+            }
             scheduler.schedulePass()
             repair.refreshActive()
             // Rarely, and cheaply (a readdir and a query): runs deleted or copied in by hand, or an index
@@ -155,7 +169,10 @@ public final class Workspace: Sendable {
 
     /// The record of a run, fresh from its run.json (and ended as interrupted if its supervisor is gone).
     public func record(runID: String) throws(CoreError) -> RunRecord {
-        do { return check.check(try store.load(runID: runID)) } catch {
+        do {
+            let r = check.check(try store.load(runID: runID))
+            return slurm == nil ? r : SlurmReconciler.shown(r, paths: layout.run(runID))
+        } catch {
             guard case .runNotFound = error, SweepRecord.sweepID(ofRun: runID) != nil else { throw error }
             // A run of a sweep that is not made yet reads as queued (or cancelled); one whose record was
             // written since the look above is read again.
@@ -210,6 +227,7 @@ public final class Workspace: Sendable {
         if r.status.isTerminal { throw .runFinished(runID: runID, status: r.status) }
         if r.status == .queued, let cancelled = try scheduler.cancelQueued(runID) { return cancelled }
         let paths = layout.run(runID)
+        if let job = slurmJobID(paths) { return try cancelSlurmRun(runID, job: job, paths: paths) }
         // The request first, then a fresh look: a supervisor that writes its pid after this look reads it.
         let fd = open(paths.cancelRequest, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         if fd >= 0 { close(fd) }
@@ -217,6 +235,25 @@ public final class Workspace: Sendable {
         if now.status.isTerminal { return now }
         if now.status.needsSupervisor, let pid = now.supervisorPID, pid > 1 { CancelSignal.send(to: pid_t(pid), runID: runID) }
         return now
+    }
+
+    /// A run handed to Slurm: the request first (so that the supervisor, or the reconcile after a job that
+    /// never started, knows the cancel was ours), then `scancel`. The job's supervisor stops the script and
+    /// writes `cancelled`; a job still pending is ended by the next reconcile.
+    private func cancelSlurmRun(_ runID: String, job: String, paths: RunPaths) throws(CoreError) -> RunRecord {
+        let fd = open(paths.cancelRequest, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if fd >= 0 { close(fd) }
+        let running = (try? store.load(paths: paths))?.status.needsSupervisor == true
+        if job.allSatisfy(\.isNumber), case .failure(let f) = SlurmCLI().cancel(job, supervisorOnly: running) {
+            throw .workspace(path: paths.runDir, reason: "cannot cancel Slurm job \(job): \(f)")
+        }
+        slurm?.reconcile()
+        return try record(runID: runID)
+    }
+
+    /// The Slurm job id of a run handed to Slurm (`submitting` while sbatch is asked), nil for local runs.
+    func slurmJobID(_ paths: RunPaths) -> String? {
+        AtomicFile.read(paths.slurmJob).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Changes an ended run's record under its run lock, so that two processes amending it at once (two

@@ -43,13 +43,15 @@ public struct WorkspaceConfig: Sendable, Equatable {
     public let cwdCopyMaxBytes: Int64
     /// What a rerun may differ in (`reproduction`): see docs/provenance.md.
     public let reproduction: ReproductionRules
+    /// Where runs execute: this machine, or a Slurm cluster (`executor`).
+    public let executor: Executor
     /// The whole file as written, for the sections other modules read (`validation`, `profiles`).
     public let raw: JSONObject
 
     /// Top-level keys this module reads.
     public static let knownKeys = [
         "scripts_dir", "runs_dir", "max_parallel", "interpreters", "default_timeout_s", "output_dir_arg", "env",
-        "kill_grace_s", "secret_names", "working_dir", "cwd_copy_max_mb", "reproduction",
+        "kill_grace_s", "secret_names", "working_dir", "cwd_copy_max_mb", "reproduction", "executor",
     ]
     /// Top-level keys that are allowed but read elsewhere (or by editors).
     public static let passThroughKeys = ["validation", "profiles", "$schema"]
@@ -97,6 +99,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
             }
             if runsDir == root { throw r.error("runs_dir", "must not be the workspace root itself") }
             maxParallel = try r.integer("max_parallel", in: 1...1024) ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            executor = try Executor.read(r, maxParallel: maxParallel)
             interpreters = try Self.interpreters(r)
             if let t = try r.number("default_timeout_s", naming: .type) {
                 guard t > 0 else { throw r.error("default_timeout_s", "must be greater than 0, got \(t)") }

@@ -17,6 +17,10 @@ public struct WorkspaceLayout: Sendable, Equatable {
     /// One record a sweep (`<sweep_id>.json`).
     public var sweepsDir: String { stateDir + "/sweeps" }
     public func sweep(_ sweepID: String) -> String { sweepsDir + "/" + sweepID + ".json" }
+    /// Runs handed to Slurm and not yet seen ended: one file a run (`<run_id>`, holding its job id). Their
+    /// number is what `executor.max_jobs` bounds, for every server of the workspace.
+    public var slurmJobsDir: String { stateDir + "/slurm-jobs" }
+    public func slurmJob(_ runID: String) -> String { slurmJobsDir + "/" + runID }
     public func slotLock(_ n: Int) -> String { slotsDir + "/\(n).lock" }
     public func queueEntry(_ runID: String) -> String { queueDir + "/" + runID }
     public func run(_ runID: String) -> RunPaths { RunPaths(runDir: runsDir + "/" + runID) }

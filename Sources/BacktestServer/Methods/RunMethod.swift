@@ -25,8 +25,10 @@ struct RunMethod: RPCMethod {
             "The argument naming the results dir for this run (default: the config's `output_dir_arg`); null or \"\": pass none (for scripts whose argparse refuses it; the dir is still in BACKTEST_OUTPUT_DIR)")
         static let cache = Param<CacheMode>.optional("cache", Schema.string(enum: CacheMode.allCases.map(\.rawValue)),
             "off (default): never look in the result cache; reuse: answer from a completed run with the same cache key, without running; refresh: run and replace the cache entry")
+        static let sbatchArgs = Param<[String]>.optional("sbatch_args", Schema.array(Schema.string()),
+            "With the Slurm executor: extra sbatch options for this run, after the workspace's executor.sbatch_args (`--mem=8G`); ignored by the local executor")
         static let declared = [script.spec, params.spec, args.spec, env.spec, timeout.spec, tags.spec, note.spec, profile.spec,
-                               inputs.spec, outputDirArg.spec, cache.spec]
+                               inputs.spec, outputDirArg.spec, cache.spec, sbatchArgs.spec]
 
         let request: RunRequest
 
@@ -44,6 +46,7 @@ struct RunMethod: RPCMethod {
                                      note: note, profile: profile, inputs: inputs, scriptsDirOverride: nil, extra: [:])
             request.outputDirArg = try p.nullable(Self.outputDirArg)
             request.cache = try p.optional(Self.cache) ?? .off
+            request.sbatchArgs = try p.optional(Self.sbatchArgs) ?? []
             self.request = request
         }
     }

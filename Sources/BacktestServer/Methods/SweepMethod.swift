@@ -26,7 +26,7 @@ struct SweepMethod: RPCMethod {
             "reuse (default): a run whose cache key matches a completed run's is answered from it; refresh: run and replace; off: never look")
         static let declared = [Run.script.spec, grid.spec, paramSets.spec, sample.spec, params.spec, rankBy.spec, cache.spec,
                                Run.args.spec, Run.env.spec, Run.timeout.spec, Run.tags.spec, Run.note.spec, Run.profile.spec,
-                               Run.inputs.spec, Run.outputDirArg.spec]
+                               Run.inputs.spec, Run.outputDirArg.spec, Run.sbatchArgs.spec]
 
         let plan: SweepPlan
         let template: RunRequest
