@@ -178,8 +178,8 @@ enum ManyRunsBench {
         let input: Int32
         var reader: StreamBench.FrameReader
 
-        init(binary: String, root: String) throws {
-            let (pid, toServer, fromServer) = try StreamBench.startServer(binary: binary, root: root)
+        init(binary: String, root: String, extraEnv: [String: String] = [:]) throws {
+            let (pid, toServer, fromServer) = try StreamBench.startServer(binary: binary, root: root, extraEnv: extraEnv)
             self.pid = pid
             input = toServer[1]
             reader = StreamBench.FrameReader(fd: fromServer[0])

@@ -108,11 +108,12 @@ enum StreamBench {
 
     /// Starts the server on a workspace; returns its pid, the descriptor to write requests to and the one
     /// to read its output from.
-    static func startServer(binary: String, root: String) throws -> (pid_t, [Int32], [Int32]) {
+    static func startServer(binary: String, root: String, extraEnv: [String: String] = [:]) throws -> (pid_t, [Int32], [Int32]) {
         var toServer: [Int32] = [-1, -1], fromServer: [Int32] = [-1, -1]
         pipe(&toServer); pipe(&fromServer)
         var env: [String: String] = ["PATH": "/usr/bin:/bin"]
         if let h = getenv("HOME") { env["HOME"] = String(cString: h) }
+        for (k, v) in extraEnv { env[k] = v }
         guard case .success(let pid) = ProcessSpawner.spawn(
             executable: binary, argv: [binary, "--workspace", root], environment: env, cwd: root,
             stdin: toServer[0], stdout: fromServer[1]) else { throw CaptureBench.Failure(description: "cannot start the server") }

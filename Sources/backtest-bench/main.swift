@@ -11,6 +11,7 @@ let suites: [(name: String, summary: String, run: ([String]) throws -> Void)] = 
     ("validation", "validating 1,000,000 trades vs wc -l", ValidationBench.run),
     ("provenance", "code capture of a 50-file project; SHA-256 vs sha256sum", ProvenanceBench.run),
     ("manyruns", "200 trivial runs vs xargs -P2; a short backtest vs running it directly; a 10,000-set sweep", ManyRunsBench.run),
+    ("slurm", "a run and a 100-run sweep through a real single-node Slurm cluster vs the local executor", SlurmBench.run),
     ("cwdscan", "finding the files a run wrote in a 10,000-file working directory (watch + events; full walks)", CwdScanBench.run),
 ]
 

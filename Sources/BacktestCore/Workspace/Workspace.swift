@@ -113,6 +113,9 @@ public final class Workspace: Sendable {
                 nextSync.withLock { $0 = MonotonicTime.now() + max(Self.indexSyncInterval, took * 100) }
             }
         }
+        // Slurm runs are reconciled at the open, before the first pass counts the jobs in flight: none stays
+        // queued or running for a job that ended while no server was open.
+        if let slurm { passQueue.async { slurm.reconcile() } }
         requestSchedulingPass()
         sweeps.resumeAll()
         if !index.wasRebuilt { passQueue.async { try? repair.syncIndex() } }

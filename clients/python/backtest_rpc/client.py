@@ -209,16 +209,18 @@ class Client:
             env: Optional[Dict[str, str]] = None, timeout_s: Optional[float] = None,
             tags: Optional[List[str]] = None, note: Optional[str] = None, profile: Optional[str] = None,
             inputs: Optional[List[str]] = None, cache: Optional[str] = None,
+            sbatch_args: Optional[List[str]] = None,
             on_event: Optional[Callable[[Any], None]] = None) -> RunHandle:
         """Starts ``script`` (relative to the workspace's scripts dir) and returns its handle at once.
 
         ``params`` become ``--key value`` arguments (True → bare flag, False/None → omitted).
         ``cache``: ``"off"`` (the server's default for a run), ``"reuse"`` (a run whose inputs match a completed
         run's is answered from it at once) or ``"refresh"`` (docs/sweeps.md).
+        ``sbatch_args``: with the Slurm executor, this run's own sbatch options (docs/scale-out.md).
         ``on_event`` is called with each of the run's notifications from the first one on (reader thread)."""
         req = _drop_none({"script": script, "params": params, "args": args, "env": env,
                           "timeout_s": timeout_s, "tags": tags, "note": note, "profile": profile,
-                          "inputs": inputs, "cache": cache})
+                          "inputs": inputs, "cache": cache, "sbatch_args": sbatch_args})
         return self._start("run", req, on_event)
 
     def rerun(self, run_id: str) -> RunHandle:
@@ -388,7 +390,7 @@ class Client:
         (``"metrics.sharpe"``, ``"metrics.max_drawdown"``, ``"summary.total_pnl asc"``) names the best run
         and orders :meth:`SweepHandle.results`. ``cache``: ``"reuse"`` (the server's default for a sweep),
         ``"refresh"`` or ``"off"``. ``run_params``: any other param of ``run`` (``args``, ``env``,
-        ``timeout_s``, ``tags``, ``note``, ``profile``, ``inputs``, ``output_dir_arg``), for every run."""
+        ``timeout_s``, ``tags``, ``note``, ``profile``, ``inputs``, ``output_dir_arg``, ``sbatch_args``), for every run."""
         if rank_by is not None:
             RankKey.parse(rank_by)  # the server would refuse it too; say so before starting anything
         req = dict(_drop_none({"script": script, "grid": grid, "param_sets": param_sets, "sample": sample,
