@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # A private single-node Slurm cluster for tests (Slurm 22.05 + munge, Debian 12 packages slurm-wlm munge),
-# run as root with no systemd or cgroups. Every file lives under DIR: slurm.conf, its own munge key and munged
-# socket, state save dir, slurmd spool, pid files, logs, the job-completion log. Its ports are chosen free at
-# each start, so two clusters (or a system one) never collide. It installs nothing. Facts measured against
-# it: slurm-facts.md beside this file.
+# run as root in a container without systemd or cgroups. It installs nothing. Facts measured against it:
+# slurm-facts.md beside this file.
 #
-#   conf=$(Tests/tools/slurm-cluster.sh start DIR)      # stdout: exactly "SLURM_CONF=DIR/slurm.conf"
-#   export "$conf"                                      # then sbatch/squeue/scontrol/scancel/sinfo use it
-#   Tests/tools/slurm-cluster.sh stop-slurmd DIR        # stop only slurmd (running jobs' slurmstepd live on)
-#   Tests/tools/slurm-cluster.sh start-slurmd DIR       # start it again; waits until the node answers again
-#   Tests/tools/slurm-cluster.sh stop DIR               # kill slurmd, slurmctld, munged and leftover jobs
-#   Tests/tools/slurm-cluster.sh status DIR             # exit 0 when every daemon of DIR is running
+#   conf=$(Tests/tools/slurm-cluster.sh start DIR)   # stdout: exactly one line "SLURM_CONF=DIR/slurm.conf"
+#   export "$conf"                                   # sbatch/squeue/scontrol/scancel/sinfo now use this cluster
+#   Tests/tools/slurm-cluster.sh stop-slurmd DIR     # SIGTERM slurmd only (running jobs' slurmstepd live on)
+#   Tests/tools/slurm-cluster.sh start-slurmd DIR    # start it again; returns once it has registered
+#   Tests/tools/slurm-cluster.sh stop DIR            # scancel all jobs, kill slurmd, job processes, slurmctld,
+#                                                    # munged, and wait until they are gone
+#   Tests/tools/slurm-cluster.sh status DIR          # exit 0 when munged, slurmctld and slurmd of DIR run
 #
-# Every command is idempotent: start on a running cluster prints the line again; stop on a stopped one does
-# nothing. Diagnostics go to stderr. Exit 3: a prerequisite (slurmctld, slurmd, munged, ...) is missing, so a
-# test skips naming it; exit 1: anything else failed (the daemons' logs are printed to stderr).
-# Environment: SLURM_CLUSTER_TIMEOUT (seconds to wait for the node to be idle, default 60),
-# SLURM_CLUSTER_KILLWAIT (KillWait, default 2), SLURM_CLUSTER_MINJOBAGE (MinJobAge, default 30),
-# SLURM_CLUSTER_SLURMD_TIMEOUT (SlurmdTimeout, default 10), SLURM_CLUSTER_CPUS (default `nproc`),
-# SLURM_CLUSTER_OVERSUBSCRIBE (jobs that may share one CPU, default 8).
+# Every file lives under DIR: slurm.conf, munge/ (its own key, munged socket, pid, log, seed), state/
+# (StateSaveLocation), spool/ (SlurmdSpoolDir), run/slurmctld.pid and run/slurmd.pid (a test may
+# `kill -9 $(cat DIR/run/slurmd.pid)` itself), log/slurmctld.log and log/slurmd.log, jobcomp.txt (one line per
+# ended job). SlurmctldPort and SlurmdPort are picked free in 20000-29999 at each start of a stopped cluster,
+# so two clusters (or a system one on 6817/6818) never collide. stop keeps DIR: a later start recovers the
+# saved state (job ids go on; the jobs stop cancelled read CANCELLED); rm -rf DIR for a fresh cluster.
+#
+# Idempotent: start on a running cluster prints the line again (and starts whichever daemon is missing);
+# stop on a stopped one does nothing. Diagnostics go to stderr. Exit 3: a prerequisite (slurmctld, slurmd,
+# munged, root, ...) is missing, so a test skips naming it; 2: usage; 1: anything else failed (the daemons'
+# logs are printed to stderr).
+# Environment: SLURM_CLUSTER_TIMEOUT (seconds to wait for the node, default 60), SLURM_CLUSTER_KILLWAIT
+# (KillWait, default 2), SLURM_CLUSTER_MINJOBAGE (MinJobAge, default 30), SLURM_CLUSTER_SLURMD_TIMEOUT
+# (SlurmdTimeout, default 10), SLURM_CLUSTER_CPUS (the node's CPUs, default `nproc`),
+# SLURM_CLUSTER_OVERSUBSCRIBE (jobs that may share one CPU, default 8: 2 CPUs run 16 jobs side by side).
 set -euo pipefail
 
 say() { echo "slurm-cluster: $*" >&2; }
@@ -32,7 +39,16 @@ usage() {
 [ $# -eq 2 ] || usage
 cmd=$1
 [ -n "$2" ] || usage
-mkdir -p "$2" 2>/dev/null || die "cannot create $2"
+case $cmd in start | stop | status | stop-slurmd | start-slurmd) ;; *) usage ;; esac
+[[ $2 != *[[:space:]]* ]] || die "DIR must not contain white space (slurm.conf paths): '$2'"
+if [ ! -d "$2" ]; then
+  case $cmd in
+  start) mkdir -p "$2" 2>/dev/null || die "cannot create $2" ;;
+  stop | stop-slurmd) exit 0 ;;
+  status) say "no cluster in $2"; exit 1 ;;
+  start-slurmd) die "no cluster in $2 (run start first)" ;;
+  esac
+fi
 dir=$(cd "$2" && pwd -P)
 conf=$dir/slurm.conf
 mdir=$dir/munge
@@ -44,12 +60,13 @@ munged_pidfile=$mdir/munged.pid
 node=$(hostname -s)
 timeout=${SLURM_CLUSTER_TIMEOUT:-60}
 
-for tool in slurmctld slurmd munged mungekey munge sinfo scontrol squeue scancel sbatch; do
-  PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null ||
-    missing "$tool" "apt-get install slurm-wlm munge (Debian)"
-done
 export PATH="$PATH:/usr/sbin:/sbin"
-[ "$(id -u)" = 0 ] || missing root "the cluster runs its daemons as root (SlurmUser=root)"
+if [ "$cmd" = start ] || [ "$cmd" = start-slurmd ]; then
+  for tool in slurmctld slurmd munged mungekey munge unmunge sinfo scontrol squeue scancel sbatch; do
+    command -v "$tool" >/dev/null || missing "$tool" "apt-get install slurm-wlm munge (Debian)"
+  done
+  [ "$(id -u)" = 0 ] || missing root "the cluster runs its daemons as root (SlurmUser=root)"
+fi
 
 # The pid in FILE when that process is alive and is PROG (a stale pid file, or a recycled pid, reads as "").
 alive() { # FILE PROG
@@ -88,7 +105,16 @@ dump_logs() {
     tail -n 40 "$f" >&2
   done
 }
-fail() { say "$*"; dump_logs; exit 1; }
+# A failed start stops what it started, so that no daemon outlives it.
+fail() {
+  say "$*"
+  dump_logs
+  if [ "$cmd" = start ]; then
+    say "stopping what this start left running"
+    do_stop || true
+  fi
+  exit 1
+}
 
 # Ports something listens on now (TCP, v4 and v6), one a line, from /proc (no ss/netstat needed).
 listening_ports() {
@@ -127,8 +153,6 @@ start_munged() {
       dd if=/dev/urandom of="$mdir/munge.key" bs=1024 count=1 status=none
   fi
   chmod 400 "$mdir/munge.key"
-  # A Unix socket's path is at most 107 bytes.
-  [ ${#socket} -le 107 ] || die "DIR is too long for munged's Unix socket ($socket: ${#socket} bytes, at most 107)"
   munged --force --key-file="$mdir/munge.key" --socket="$socket" --pid-file="$munged_pidfile" \
     --log-file="$mdir/munged.log" --seed-file="$mdir/munged.seed" </dev/null >>"$mdir/munged.out" 2>&1 ||
     fail "munged did not start"
@@ -197,13 +221,24 @@ export SLURM_CONF=$conf
 
 node_state() { sinfo -h -N -n "$node" -o '%t' 2>/dev/null | head -1; }
 
-# Waits until sinfo shows the node idle (or mixed/allocated: jobs from before a slurmd restart).
+# When slurmd was started by this call, the epoch second before: the node counts as up only once slurmctld
+# shows a SlurmdStartTime at or after it (a restarted slurmd registered, not the old one's record).
+slurmd_since=
+registered() {
+  [ -n "$slurmd_since" ] || return 0
+  local t
+  t=$(scontrol -o show node "$node" 2>/dev/null | grep -oE 'SlurmdStartTime=[^ ]+' | cut -d= -f2) || return 1
+  [ -n "$t" ] && [ "$(date -d "$t" +%s 2>/dev/null || echo 0)" -ge "$slurmd_since" ]
+}
+
+# Waits until sinfo shows the node idle (or mixed/allocated: jobs from before a slurmd restart) and, after a
+# start of slurmd, until slurmd has registered.
 wait_node_up() {
   local t0=$SECONDS st=
   while :; do
     st=$(node_state) || true
     case $st in
-    idle | mix | alloc | comp) return 0 ;;
+    idle | mix | alloc | comp) registered && return 0 ;;
     esac
     ((SECONDS - t0 < timeout)) || fail "the node is not up after ${timeout} s (sinfo state: '${st:-none}')"
     alive "$ctld_pidfile" slurmctld >/dev/null || fail "slurmctld died"
@@ -220,13 +255,18 @@ start_slurmctld() {
   local mark
   mark=0
   [ ! -f "$logs/slurmctld.log" ] || mark=$(wc -l <"$logs/slurmctld.log")
+  local i rc=0
   # Daemons must not keep the caller's stdout or stderr: a caller that reads them to the end would wait forever.
-  slurmctld -f "$conf" </dev/null >>"$logs/slurmctld.out" 2>&1 || true
-  local i
+  slurmctld -f "$conf" </dev/null >>"$logs/slurmctld.out" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then
+    if tail -n +"$((mark + 1))" "$logs/slurmctld.log" 2>/dev/null | bind_failed; then return 2; fi
+    fail "slurmctld exited $rc at start"
+  fi
   for ((i = 0; i < 100; i++)); do
     # Listening on its port and answering: up.
     if alive "$ctld_pidfile" slurmctld >/dev/null && scontrol ping >/dev/null 2>&1; then return 0; fi
     if tail -n +"$((mark + 1))" "$logs/slurmctld.log" 2>/dev/null | bind_failed; then return 2; fi
+    if [ -s "$ctld_pidfile" ] && ! alive "$ctld_pidfile" slurmctld >/dev/null; then fail "slurmctld died at start"; fi
     sleep 0.1
   done
   fail "slurmctld did not answer scontrol ping within 10 s"
@@ -238,25 +278,33 @@ start_slurmd_daemon() {
   local mark
   mark=0
   [ ! -f "$logs/slurmd.log" ] || mark=$(wc -l <"$logs/slurmd.log")
-  slurmd -f "$conf" -N "$node" </dev/null >>"$logs/slurmd.out" 2>&1 || true
-  local i
+  slurmd_since=$(date +%s)
+  local i rc=0
+  slurmd -f "$conf" -N "$node" </dev/null >>"$logs/slurmd.out" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then
+    if tail -n +"$((mark + 1))" "$logs/slurmd.log" 2>/dev/null | bind_failed; then return 2; fi
+    fail "slurmd exited $rc at start"
+  fi
   for ((i = 0; i < 100; i++)); do
-    if alive "$slurmd_pidfile" slurmd >/dev/null && grep -q '[0-9]' "$slurmd_pidfile"; then
-      # The pid file is written once slurmd listens.
-      return 0
-    fi
+    # Running (whether it registers is wait_node_up's to see).
+    if alive "$slurmd_pidfile" slurmd >/dev/null; then return 0; fi
     if tail -n +"$((mark + 1))" "$logs/slurmd.log" 2>/dev/null | bind_failed; then return 2; fi
     sleep 0.1
   done
   fail "slurmd did not start within 10 s"
 }
 
-# Processes of this cluster's jobs: slurmstepd whose spool socket is under DIR/spool, and their descendants.
+# Processes of this cluster's jobs: its slurmstepd (they inherit slurmd's SLURM_CONF=DIR/slurm.conf) and
+# their descendants, plus any process whose environment has both SLURM_CONF=DIR/slurm.conf and a SLURM_JOB_ID:
+# with proctrack/linuxproc a job's process whose parent exited is reparented to init, Slurm loses track of it
+# and it outlives its job. (The environment test leaves alone the sbatch caller, which has no SLURM_JOB_ID.)
 job_pids() {
-  local p stepds=()
-  for p in $(pgrep -x slurmstepd 2>/dev/null || true); do
-    if ls -l "/proc/$p/fd" 2>/dev/null | grep -qF -- "$dir/spool/" ||
-      tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf"; then
+  local f p stepds=()
+  for f in $(grep -lzxF -- "SLURM_CONF=$conf" /proc/[0-9]*/environ 2>/dev/null || true); do
+    p=${f#/proc/}
+    p=${p%/environ}
+    [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] || continue
+    if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmstepd ] || grep -qz '^SLURM_JOB_ID=' "$f" 2>/dev/null; then
       stepds+=("$p")
     fi
   done
@@ -288,7 +336,12 @@ kill_jobs() {
 }
 
 do_start() {
-  local t0=$SECONDS
+  local t0=${EPOCHREALTIME/./}
+  # A Unix socket's path is at most 107 bytes: munged's, and slurmstepd's DIR/spool/NODE_JOBID.STEPID (the
+  # batch step's id is 4294967291), the longer one.
+  local probe=$dir/spool/${node}_4294967295.4294967291
+  [ ${#probe} -le 107 ] ||
+    die "DIR is too long for slurmstepd's Unix sockets ($probe: ${#probe} bytes, at most 107): use a DIR of at most $((107 - ${#probe} + ${#dir})) characters"
   if alive "$ctld_pidfile" slurmctld >/dev/null && alive "$slurmd_pidfile" slurmd >/dev/null &&
     alive "$munged_pidfile" munged >/dev/null; then
     wait_node_up
@@ -312,13 +365,17 @@ do_start() {
   done
   [ $rc = 0 ] || fail "could not bind free ports in 5 attempts"
   wait_node_up
-  say "up in $((SECONDS - t0)) s: $(grep -E '^Slurm(ctld|d)Port=' "$conf" | tr '\n' ' ')"
+  say "up in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms: $(grep -E '^Slurm(ctld|d)Port=' "$conf" | tr '\n' ' ')"
   echo "SLURM_CONF=$conf"
 }
 
 do_stop() {
-  # slurmd first (so no new step starts), then the jobs left behind, slurmctld, munged last (the others
-  # need it to the end).
+  # Cancel every job first, so slurmctld's saved state (and the job-completion log) says CANCELLED rather than
+  # keeping a RUNNING job no slurmd knows of after the next start. Then slurmd (so no new step starts), the
+  # job processes left behind, slurmctld, munged last (the others need it to the end).
+  if alive "$ctld_pidfile" slurmctld >/dev/null; then
+    timeout 10 scancel --user=root >/dev/null 2>&1 || true
+  fi
   stop_daemon "$slurmd_pidfile" slurmd 10
   kill_jobs
   stop_daemon "$ctld_pidfile" slurmctld 10
