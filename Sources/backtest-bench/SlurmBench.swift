@@ -77,7 +77,8 @@ enum SlurmBench {
         for _ in 0..<repeats {
             let t0 = MonotonicTime.now()
             guard let out = CommandOutput.run(["sbatch", "--parsable", "--output=/dev/null", "--chdir=" + dir, "--wrap", "exit 0"], env: env),
-                  let id = out.split(separator: ";").first.map(String.init) else { throw Failure(description: "sbatch failed") }
+                  let id = out.split(whereSeparator: { $0 == ";" || $0 == "\n" }).first.map(String.init)
+            else { throw Failure(description: "sbatch failed") }
             submit.append(MonotonicTime.now() - t0)
             while !(CommandOutput.run(["scontrol", "-o", "show", "job", id], env: env) ?? "").contains("JobState=COMPLETED") {
                 MonotonicTime.sleep(0.01)
