@@ -208,6 +208,61 @@ final class SlurmTests: XCTestCase {
         XCTAssertEqual(try s.result("status", ["run_id": .string(id)])["status"], "completed")
     }
 
+    /// A job Slurm suspends stays running, with SUSPENDED and Slurm's reason in `status`; resumed, it
+    /// goes on to its true end.
+    func testSuspendedJobStaysRunningWithItsState() throws {
+        let ws = try workspace()
+        let s = try server(ws)
+        let c = try slurm()
+        let id = try s.startRun("wait.py", extra: ["profile": "none"])
+        try s.waitForNotification("run/log", timeout: 60) { $0["params"]["run_id"] == .string(id) }
+        let job = try XCTUnwrap(jobID(ws, id))
+        try c.command(["scontrol", "suspend", job])
+        var record: JSONValue = .null
+        XCTAssertTrue(eventually(within: 20) {
+            record = (try? s.result("status", ["run_id": .string(id)])) ?? .null
+            return record["executor"]["state"] == "SUSPENDED"
+        }, "\(record)")
+        XCTAssertEqual(record["status"], "running")
+        XCTAssertNotNil(record["executor"]["reason"].stringValue)
+        try c.command(["scontrol", "resume", job])
+        try ws.write("backtests/\(id)/go", "")
+        let end = try waitForEnd(s, id, timeout: 60)
+        XCTAssertEqual(end["params"]["status"], "completed", "\(end)")
+    }
+
+    /// A server that died while sbatch ran leaves the run marked `submitting`. A minute later a reconcile
+    /// finds the job by its name and adopts it; when Slurm has no such job (here: it was submitted under
+    /// another name), the run never reached the cluster and fails, giving its place in max_jobs back.
+    func testAbandonedSubmissionIsAdoptedOrFailed() throws {
+        let ws = try workspace()
+        let s = try server(ws)
+        let c = try slurm()
+        let found = try s.startRun("quick.py", extra: ["sbatch_args": ["--begin=now+3600"]])
+        let lost = try s.startRun("quick.py", extra: ["sbatch_args": ["--begin=now+3600", "--job-name=not-ours"]])
+        let jobs = [found, lost].compactMap { id -> String? in
+            var job: String?
+            _ = eventually(within: 20) { job = jobID(ws, id); return job != nil }
+            return job
+        }
+        XCTAssertEqual(jobs.count, 2)
+        defer { for j in jobs { _ = try? c.command(["scancel", j]) } }
+        // As the dead server would have left them: marked `submitting` two minutes ago.
+        for id in [found, lost] {
+            for path in [ws.runDir(id) + "/.slurm-job", ws.root + "/backtests/.backtest-rpc/slurm-jobs/" + id] {
+                try "submitting".write(toFile: path, atomically: false, encoding: .utf8)
+                var times = [timespec(tv_sec: time(nil) - 120, tv_nsec: 0), timespec(tv_sec: time(nil) - 120, tv_nsec: 0)]
+                XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
+            }
+        }
+        XCTAssertTrue(eventually(within: 20) { jobID(ws, found) == jobs[0] }, "the job found by its name is adopted")
+        let end = try waitForEnd(s, lost, timeout: 30)
+        XCTAssertEqual(end["params"]["status"], "failed")
+        XCTAssertEqual(end["params"]["failure"], "spawn_error")
+        XCTAssertTrue(end["params"]["error_message"].stringValue?.contains("never reached Slurm") == true, "\(end)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root + "/backtests/.backtest-rpc/slurm-jobs/" + lost))
+    }
+
     // MARK: - Many runs
 
     /// 50 runs with max_jobs 4: Slurm holds exactly 4 of the workspace's jobs at the peak, never more,

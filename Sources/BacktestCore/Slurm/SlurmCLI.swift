@@ -50,6 +50,14 @@ public struct SlurmCLI: Sendable {
         }
     }
 
+    /// The ids of the jobs named `name` that Slurm still knows (any state); nil: it could not be asked.
+    public func jobIDs(named name: String) -> [String]? {
+        switch run("squeue", ["-h", "-t", "all", "-n", name, "-o", "%i"], directory: "/") {
+        case .success(let out): return out.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        case .failure: return nil
+        }
+    }
+
     /// `scontrol -o show job ID`: nil when Slurm no longer knows the job, `.failure` when it cannot be asked.
     public func show(_ jobID: String) -> Result<SlurmJobView?, Failure> {
         switch run("scontrol", ["-o", "show", "job", jobID], directory: "/") {

@@ -33,7 +33,10 @@ struct SlurmReconciler {
         for (runID, jobID) in jobOf.sorted(by: { $0.key < $1.key }) {
             let paths = layout.run(runID)
             guard FileSystem.isDirectory(paths.runDir) else { unlink(layout.slurmJob(runID)); continue }  // deleted
-            guard !jobID.isEmpty, jobID.allSatisfy(\.isNumber) else { continue }  // being submitted
+            guard !jobID.isEmpty, jobID.allSatisfy(\.isNumber) else {
+                if recoverSubmission(runID, paths) { settled += 1 }
+                continue
+            }
             var view = listed[jobID]
             if view == nil {
                 switch cli.show(jobID) {
@@ -54,6 +57,38 @@ struct SlurmReconciler {
         }
         return settled
     }
+
+    /// A run still marked `submitting` a minute after it was: the process that asked sbatch died before it
+    /// wrote the job id. The job is found by its name (`bt-<run_id>`) and adopted, or, when Slurm has none,
+    /// the run never reached the cluster and fails (it would otherwise hold a place of `max_jobs` for ever).
+    /// True when the run was settled.
+    private func recoverSubmission(_ runID: String, _ paths: RunPaths) -> Bool {
+        guard let marked = FileSystem.fingerprint(layout.slurmJob(runID))?.mtimeNanos,
+              Double(ISOTime.nowMillis()) / 1000 - Double(marked) / 1e9 > Self.submissionGraceSeconds,
+              let ids = cli.jobIDs(named: "bt-" + runID) else { return false }
+        // A job that started says its id in the record (its supervisor wrote it), whatever its name.
+        let started = (try? store.load(paths: paths))?.extra["executor"]?["job_id"].stringValue
+        if let id = started ?? ids.last {
+            let bytes = Array(id.utf8)
+            try? AtomicFile.write(bytes, to: paths.slurmJob, sync: false)
+            try? AtomicFile.write(bytes, to: layout.slurmJob(runID), sync: false)
+            return false
+        }
+        guard let lock = FileLock.tryAcquire(paths.lock) else { return false }
+        defer { lock.close() }
+        if var record = try? store.load(paths: paths), record.status == .queued {
+            record.status = .failed
+            record.failure = .spawnError
+            record.completedAt = ISOTime.nowMillis()
+            record.errorMessage = "the run never reached Slurm: the process submitting it stopped during sbatch, and Slurm has no job bt-\(runID)"
+            try? store.save(record)
+        }
+        unlink(layout.slurmJob(runID))
+        return true
+    }
+
+    /// How long a submission may take before it counts as abandoned.
+    static let submissionGraceSeconds = 60.0
 
     /// What Slurm said, for `status` (only when it changed: a write per run per poll would be wasteful).
     private func keepView(_ paths: RunPaths, _ view: SlurmJobView) {
