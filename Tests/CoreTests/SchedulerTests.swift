@@ -164,19 +164,26 @@ final class WorkspaceSchedulingTests: XCTestCase {
     /// held, its queue entry gone and its record still queued; the next queued run gets a supervisor of its
     /// own in the other free slot.
     func testPassKeepingOneHandsBackTheOldestRunWithItsLocks() throws {
-        let ws = try workspace(["max_parallel": 2], scripts: ["timed.py": Self.timedScript])
-        let slots = (0..<2).compactMap { FileLock.tryAcquire(ws.layout.slotLock($0)) }  // every slot busy
+        // The runs are queued by a workspace that is then gone (its passes and its tick with it), so that the
+        // pass below is the only one that can claim them.
+        var submitter: Workspace? = try workspace(["max_parallel": 2], scripts: ["timed.py": Self.timedScript])
+        let layout = submitter!.layout
+        let slots = (0..<2).compactMap { FileLock.tryAcquire(layout.slotLock($0)) }  // every slot busy
         XCTAssertEqual(slots.count, 2)
-        let ids = try (0..<3).map { _ in try ws.submit(RunRequest(script: "timed.py")).runID }
+        let ids = try (0..<3).map { _ in try submitter!.submit(RunRequest(script: "timed.py")).runID }
+        submitter!.waitForStartupWork()
+        weak var gone = submitter
+        submitter = nil
+        XCTAssertTrue(WorkspaceTestSupport.eventually(within: 10) { gone == nil })
         slots.forEach { $0.close() }
-        guard let kept = Scheduler.passAfterRunEnded(layout: ws.layout, supervisorExecutable: WorkspaceTestSupport.binary,
+        guard let kept = Scheduler.passAfterRunEnded(layout: layout, supervisorExecutable: WorkspaceTestSupport.binary,
                                                      keepingOne: true)
         else { return XCTFail("nothing was kept") }
         XCTAssertEqual(kept.paths.runID, ids[0])
-        XCTAssertNil(FileLock.tryAcquire(ws.layout.run(ids[0]).lock), "the run lock is held by the kept files")
-        XCTAssertEqual(try ws.record(runID: ids[0]).status, .queued)
-        XCTAssertFalse(FileSystem.exists(ws.layout.queueEntry(ids[0])))
+        XCTAssertNil(FileLock.tryAcquire(layout.run(ids[0]).lock), "the run lock is held by the kept files")
+        XCTAssertFalse(FileSystem.exists(layout.queueEntry(ids[0])))
         // The second ran in the other slot, and the third after it in that slot (the kept run holds its own).
+        let ws = try Workspace(root: layout.root, supervisorExecutable: WorkspaceTestSupport.binary)
         for id in ids.dropFirst() {
             guard let r = final(ws, id) else { return XCTFail("\(id) did not end") }
             XCTAssertEqual(r.status, .completed)

@@ -181,38 +181,33 @@ public final class Scheduler: Sendable {
             unlink(entry)
             return .skipped
         }
-        let marker = Array("submitting".utf8)
         guard let spec = try? store.loadSpec(paths: paths),
-              (try? AtomicFile.write(marker, to: paths.slurmJob, sync: false)) != nil,
-              (try? AtomicFile.write(marker, to: layout.slurmJob(runID), sync: false)) != nil else {
+              SlurmJobMark.write(SlurmJobMark.submitting, runID: runID, layout: layout) else {
             unlink(entry)
-            record.status = .failed
-            record.failure = .spawnError
-            record.completedAt = ISOTime.nowMillis()
-            record.errorMessage = "could not hand the run to Slurm: its spec or its job files could not be read or written"
-            try? store.save(record)
-            unlink(layout.slurmJob(runID)); unlink(paths.slurmJob)
-            return .failed
+            return failSubmission(&record, "could not hand the run to Slurm: its spec or its job files could not be read or written")
         }
         unlink(entry)
         runLock.close()
         let submitter = SlurmSubmitter(layout: layout, settings: settings, supervisorExecutable: supervisorExecutable)
         switch submitter.submit(paths: paths, spec: spec) {
         case .success(let jobID):
-            let id = Array(jobID.utf8)
-            try? AtomicFile.write(id, to: paths.slurmJob, sync: false)
-            try? AtomicFile.write(id, to: layout.slurmJob(runID), sync: false)
+            SlurmJobMark.write(jobID, runID: runID, layout: layout)
             return .started
         case .failure(let failure):
             // Never submitted: nobody else writes this run.
-            record.status = .failed
-            record.failure = .spawnError
-            record.completedAt = ISOTime.nowMillis()
-            record.errorMessage = "could not submit the run to Slurm: \(failure)"
-            try? store.save(record)
-            unlink(layout.slurmJob(runID)); unlink(paths.slurmJob)
-            return .failed
+            return failSubmission(&record, "could not submit the run to Slurm: \(failure)")
         }
+    }
+
+    /// A run that never became a job fails with `spawn_error`, and is not counted against `max_jobs`.
+    private func failSubmission(_ record: inout RunRecord, _ message: String) -> ClaimResult {
+        record.status = .failed
+        record.failure = .spawnError
+        record.completedAt = ISOTime.nowMillis()
+        record.errorMessage = message
+        try? store.save(record)
+        SlurmJobMark.remove(runID: record.runID, layout: layout)
+        return .failed
     }
 
     /// Cancels a run still waiting in the queue, under `sched.lock` so that no pass claims it meanwhile; nil

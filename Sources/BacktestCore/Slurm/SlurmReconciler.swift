@@ -69,9 +69,7 @@ struct SlurmReconciler {
         // A job that started says its id in the record (its supervisor wrote it), whatever its name.
         let started = (try? store.load(paths: paths))?.extra["executor"]?["job_id"].stringValue
         if let id = started ?? ids.last {
-            let bytes = Array(id.utf8)
-            try? AtomicFile.write(bytes, to: paths.slurmJob, sync: false)
-            try? AtomicFile.write(bytes, to: layout.slurmJob(runID), sync: false)
+            SlurmJobMark.write(id, runID: runID, layout: layout)
             return false
         }
         guard let lock = FileLock.tryAcquire(paths.lock) else { return false }
