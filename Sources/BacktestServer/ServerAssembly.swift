@@ -24,17 +24,23 @@ public final class ServerAssembly: Sendable {
     /// Serves the session until it ends. At the end of input, keeps streaming until the runs and sweeps this
     /// client started have ended (docs/runs.md), then flushes. Returns the process's exit code.
     public func serve() -> Int32 {
+        let code: Int32
         switch rpc.serve() {
         case .inputClosed:
             session.streams.waitForOwnedRuns(session.workspaces.current)
             session.sweepStreams.waitForSweeps(session.workspaces.current)
             rpc.flushAndWait(timeout: 10)
-            return 0
+            code = 0
         case .outputClosed:
-            return 0
-        case .exit(let code), .stopped(let code):
-            return code
+            code = 0
+        case .exit(let c), .stopped(let c):
+            code = c
         }
+        // A scheduling pass under way (after a `run` it runs in the background, after the answer) must hand
+        // the run it claimed to a supervisor before the process goes: a claimer that dies mid-claim leaves a
+        // run that looks started and never was. A pass takes milliseconds.
+        session.workspaces.current?.waitForStartupWork()
+        return code
     }
 
     /// Ctrl+C: cancel the runs and sweeps this client started, wait for their final records, then end the session.

@@ -256,15 +256,24 @@ final class WorkspaceSchedulingTests: XCTestCase {
     }
 
     /// A queued record whose supervisor died before writing anything (claimed: no queue entry, lock free).
-    func testClaimedRunWithoutSupervisorIsInterrupted() throws {
+    /// A claim whose claimer died before any supervisor began the run (no log yet: a supervisor makes it
+    /// before it starts the script) puts the run back in the queue; one a supervisor began is interrupted.
+    func testClaimedRunWithoutSupervisorIsRequeuedUnlessItBegan() throws {
         let ws = try workspace(["max_parallel": 1], scripts: ["timed.py": Self.timedScript])
         let slot = FileLock.tryAcquire(ws.layout.slotLock(0))
-        let r = try ws.submit(RunRequest(script: "timed.py"))
-        unlink(ws.layout.queueEntry(r.runID))  // as a claim does, but no supervisor follows
-        let seen = try ws.record(runID: r.runID)
+        let never = try ws.submit(RunRequest(script: "timed.py"))
+        let began = try ws.submit(RunRequest(script: "timed.py"))
+        for r in [never, began] { unlink(ws.layout.queueEntry(r.runID)) }  // as a claim does, but no supervisor follows
+        XCTAssertTrue(FileManager.default.createFile(atPath: ws.layout.run(began.runID).log, contents: nil))
+        let requeued = try ws.record(runID: never.runID)
+        XCTAssertEqual(requeued.status, .queued)
+        XCTAssertTrue(FileSystem.exists(ws.layout.queueEntry(never.runID)), "back in the queue")
+        let seen = try ws.record(runID: began.runID)
         XCTAssertEqual(seen.status, .failed)
         XCTAssertEqual(seen.failure, .interrupted)
         slot?.close()
+        guard let done = final(ws, never.runID) else { return XCTFail("the requeued run did not run") }
+        XCTAssertEqual(done.status, .completed)
     }
 
     func testUpdateAmendsEndedRunsOnly() throws {

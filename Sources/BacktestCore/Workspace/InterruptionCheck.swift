@@ -41,11 +41,24 @@ struct InterruptionCheck: Sendable {
             if FileSystem.exists(layout.queueEntry(record.runID)) { return record }
             guard let lock = FileLock.tryAcquire(paths.lock) else { return record }  // claimed, starting
             defer { lock.close() }
+            // No log: no supervisor ever began it (a supervisor makes the log before it starts the script).
+            // The process that claimed it died before handing it over: the run goes back to the queue.
+            if !FileSystem.exists(paths.log), let back = requeue(paths: paths) { return back }
             return interruptIfStillActive(paths: paths, fallback: record,
                                           why: "the run's supervisor exited before it started the script")
         case .completed, .failed, .cancelled:
             return record
         }
+    }
+
+    /// With `sched.lock` and the run lock held: a run still queued gets its queue entry back (the next
+    /// scheduling pass starts it). Nil when it is no longer queued.
+    private func requeue(paths: RunPaths) -> RunRecord? {
+        guard let fresh = try? store.load(paths: paths), fresh.status == .queued else { return nil }
+        let fd = open(layout.queueEntry(fresh.runID), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        close(fd)
+        return fresh
     }
 
     /// With the run lock held: re-reads the record (the supervisor may have written its final record just
