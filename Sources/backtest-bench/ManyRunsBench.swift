@@ -54,14 +54,7 @@ enum ManyRunsBench {
         }
         let t1 = MonotonicTime.now()
         server.send(requests)
-        var ended = 0
-        while ended < count {
-            _ = try server.reader.next { frame in
-                if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
-                return isFinal(frame)
-            }
-            ended += 1
-        }
+        try server.waitForFinalStatuses(count)
         let elapsed = MonotonicTime.now() - t1
         print("\(count) trivial runs (sh: exit 0), max_parallel 2, profile none")
         print("  baseline: xargs -P2                      \(CaptureBench.ms(baseline))  \(CaptureBench.fmt(Double(count) / baseline, 0)) runs/s")
@@ -194,6 +187,16 @@ enum ManyRunsBench {
                 let n = bytes.withUnsafeMutableBytes { Glibc.write(input, $0.baseAddress! + off, $0.count - off) }
                 if n < 0 { if errno == EINTR { continue }; return }
                 off += n
+            }
+        }
+
+        /// Reads until `count` final `run/status` notifications arrived; a refused request throws.
+        func waitForFinalStatuses(_ count: Int) throws {
+            for _ in 0..<count {
+                _ = try reader.next { frame in
+                    if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
+                    return ManyRunsBench.isFinal(frame)
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 import Base
 import Glibc
 import JSON
+import Provenance
 
 /// Issue 14's figures: the same requests through a local workspace and one whose executor is a real
 /// single-node Slurm cluster (`$SLURM_CONF`, else one started here with Tests/tools/slurm-cluster.sh), in
@@ -55,11 +56,7 @@ enum SlurmBench {
             let grid = (0..<runs).map(String.init).joined(separator: ",")
             let t1 = MonotonicTime.now()
             server.send(#"{"jsonrpc":"2.0","id":1000,"method":"sweep","params":{"script":"noop","profile":"none","cache":"off","grid":{"k":[\#(grid)]}}}"# + "\n")
-            var ended = 0
-            while ended < runs {
-                _ = try server.reader.next(ManyRunsBench.isFinal)
-                ended += 1
-            }
+            try server.waitForFinalStatuses(runs)
             let sweep = MonotonicTime.now() - t1
             print("  \(label): run -> running                  \(CaptureBench.ms(CaptureBench.median(toRunning)))  \(CaptureBench.ms(toRunning.min()!))")
             print("  \(label): run -> final status             \(CaptureBench.ms(CaptureBench.median(toFinal)))  \(CaptureBench.ms(toFinal.min()!))")
@@ -76,11 +73,11 @@ enum SlurmBench {
         defer { CaptureBench.removeTree(dir) }
         for _ in 0..<repeats {
             let t0 = MonotonicTime.now()
-            guard let out = CommandOutput.run(["sbatch", "--parsable", "--output=/dev/null", "--chdir=" + dir, "--wrap", "exit 0"], env: env),
+            guard let out = output(["sbatch", "--parsable", "--output=/dev/null", "--chdir=" + dir, "--wrap", "exit 0"], env: env),
                   let id = out.split(whereSeparator: { $0 == ";" || $0 == "\n" }).first.map(String.init)
             else { throw Failure(description: "sbatch failed") }
             submit.append(MonotonicTime.now() - t0)
-            while !(CommandOutput.run(["scontrol", "-o", "show", "job", id], env: env) ?? "").contains("JobState=COMPLETED") {
+            while !(output(["scontrol", "-o", "show", "job", id], env: env) ?? "").contains("JobState=COMPLETED") {
                 MonotonicTime.sleep(0.01)
             }
             done.append(MonotonicTime.now() - t0)
@@ -88,6 +85,12 @@ enum SlurmBench {
         print("plain Slurm (\(repeats) jobs, one at a time)                                      median     min")
         print("  sbatch --wrap 'exit 0': the command        \(CaptureBench.ms(CaptureBench.median(submit)))  \(CaptureBench.ms(submit.min()!))")
         print("  sbatch -> scontrol says COMPLETED          \(CaptureBench.ms(CaptureBench.median(done)))  \(CaptureBench.ms(done.min()!))")
+    }
+
+    /// A Slurm command's stdout, nil when it failed.
+    static func output(_ argv: [String], env: [String: String]) -> String? {
+        guard let out = CommandRunner.run(argv[0], Array(argv.dropFirst()), environment: env), out.status == 0 else { return nil }
+        return out.text
     }
 
     static var clusterScript: String { CaptureBench.repoFixtures() + "/../tools/slurm-cluster.sh" }
@@ -103,29 +106,5 @@ enum SlurmBench {
             throw Failure(description: "the Slurm cluster did not start (\(clusterScript) start \(dir)); needs slurm-wlm and munge, as root")
         }
         return String(text.dropFirst("SLURM_CONF=".count).prefix { $0 != "\n" })
-    }
-}
-
-/// A short command's stdout (nil when it failed), with `env` added to this process's environment.
-enum CommandOutput {
-    static func run(_ argv: [String], env: [String: String]) -> String? {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return nil }
-        let environment = ProcessEnvironment.current().merging(env) { $1 }
-        let candidates: [String] = ["/usr/bin/" + argv[0], "/bin/" + argv[0]]
-        let exe = candidates.first { access($0, X_OK) == 0 } ?? argv[0]
-        guard case .success(let pid) = ProcessSpawner.spawn(executable: exe, argv: argv, environment: environment, cwd: nil,
-                                                           stdout: fds[1]) else { close(fds[0]); close(fds[1]); return nil }
-        close(fds[1])
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fds[0], &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        close(fds[0])
-        return CaptureBench.wait(pid) == 0 ? String(decoding: out, as: UTF8.self) : nil
     }
 }

@@ -31,7 +31,7 @@ public struct SlurmCLI: Sendable {
         case .success(let out):
             // `<id>` or `<id>;<cluster>`.
             let id = out.split(separator: ";").first.map { String($0).trimmingNewlines().trimmingSpaces() } ?? ""
-            guard !id.isEmpty, id.allSatisfy(\.isNumber) else { return .failure(.failed("sbatch", "unexpected answer: \(out)")) }
+            guard SlurmJobMark.isJobID(id) else { return .failure(.failed("sbatch", "unexpected answer: \(out)")) }
             return .success(id)
         }
     }

@@ -15,6 +15,14 @@ enum SlurmJobMark {
             && (try? AtomicFile.write(bytes, to: layout.slurmJob(runID), sync: false)) != nil
     }
 
+    /// What `.slurm-job` says (a job id, or `submitting`); nil for a run that is not Slurm's.
+    static func read(_ paths: RunPaths) -> String? {
+        AtomicFile.read(paths.slurmJob).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether a mark is a job id (and not `submitting`, nor a torn read).
+    static func isJobID(_ mark: String) -> Bool { !mark.isEmpty && mark.allSatisfy(\.isNumber) }
+
     /// Removes both: the run never became a job.
     static func remove(runID: String, layout: WorkspaceLayout) {
         unlink(layout.slurmJob(runID)); unlink(layout.run(runID).slurmJob)

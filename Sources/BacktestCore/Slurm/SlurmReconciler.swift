@@ -27,13 +27,13 @@ struct SlurmReconciler {
         for runID in inFlight {
             jobOf[runID] = AtomicFile.read(layout.slurmJob(runID)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
-        let ids = jobOf.values.filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        let ids = jobOf.values.filter(SlurmJobMark.isJobID)
         guard let listed = cli.jobs(Array(Set(ids)).sorted()) else { return 0 }  // Slurm cannot be asked
         var settled = 0
         for (runID, jobID) in jobOf.sorted(by: { $0.key < $1.key }) {
             let paths = layout.run(runID)
             guard FileSystem.isDirectory(paths.runDir) else { unlink(layout.slurmJob(runID)); continue }  // deleted
-            guard !jobID.isEmpty, jobID.allSatisfy(\.isNumber) else {
+            guard SlurmJobMark.isJobID(jobID) else {
                 if recoverSubmission(runID, paths) { settled += 1 }
                 continue
             }
@@ -136,9 +136,9 @@ struct SlurmReconciler {
     /// A record as `status` shows it: for a run handed to Slurm, `executor` with the job id, and while the
     /// run is not over, what Slurm last said of the job (state, reason: why it waits, or that it is suspended).
     static func shown(_ record: RunRecord, paths: RunPaths) -> RunRecord {
-        guard let job = AtomicFile.read(paths.slurmJob).map({ String(decoding: $0, as: UTF8.self) }) else { return record }
+        guard let job = SlurmJobMark.read(paths) else { return record }
         var executor = record.extra["executor"]?.objectValue ?? ["kind": "slurm"]
-        if executor["job_id"] == nil, !job.isEmpty, job.allSatisfy(\.isNumber) { executor["job_id"] = .string(job) }
+        if executor["job_id"] == nil, SlurmJobMark.isJobID(job) { executor["job_id"] = .string(job) }
         if !record.status.isTerminal, let bytes = AtomicFile.read(paths.slurmView),
            let view = try? JSONParser.parse(bytes), let o = view.objectValue {
             for key in ["state", "reason", "node"] { if let v = o[key], !v.isNull { executor[key] = v } }

@@ -247,7 +247,7 @@ public final class Workspace: Sendable {
         let fd = open(paths.cancelRequest, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         if fd >= 0 { close(fd) }
         let running = (try? store.load(paths: paths))?.status.needsSupervisor == true
-        if job.allSatisfy(\.isNumber), case .failure(let f) = SlurmCLI().cancel(job, supervisorOnly: running) {
+        if SlurmJobMark.isJobID(job), case .failure(let f) = SlurmCLI().cancel(job, supervisorOnly: running) {
             throw .workspace(path: paths.runDir, reason: "cannot cancel Slurm job \(job): \(f)")
         }
         slurm?.reconcile()
@@ -256,7 +256,7 @@ public final class Workspace: Sendable {
 
     /// The Slurm job id of a run handed to Slurm (`submitting` while sbatch is asked), nil for local runs.
     func slurmJobID(_ paths: RunPaths) -> String? {
-        AtomicFile.read(paths.slurmJob).map { String(decoding: $0, as: UTF8.self) }
+        SlurmJobMark.read(paths)
     }
 
     /// Changes an ended run's record under its run lock, so that two processes amending it at once (two
