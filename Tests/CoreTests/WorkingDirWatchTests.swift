@@ -64,6 +64,18 @@ final class WorkingDirWatchTests: XCTestCase {
         XCTAssertEqual(watch.finish().changes.map(\.path), ["pkg/early.html"])
     }
 
+    /// The supervisor begins the watch before the spawn and sets the rest while the script runs: a file of
+    /// the working directory rewritten in place in between (its directory's mtime unchanged) is still found.
+    func testInPlaceRewriteBetweenBeginAndTheRestIsFound() throws {
+        let root = try makeTree()
+        defer { WorkspaceTestSupport.remove(root) }
+        let watch = WorkingDirWatch.begin(root: root, excluding: [root + "/backtests"],
+                                          sinceNanos: WorkingDirSnapshot.coarseNowNanos())
+        overwrite(root + "/old.csv", "changed in place\n")
+        watch.watchRest()
+        XCTAssertEqual(watch.finish().changes.map(\.path), ["old.csv"])
+    }
+
     func testFullWalksFindTheSame() throws {
         let root = try makeTree()
         defer { WorkspaceTestSupport.remove(root) }

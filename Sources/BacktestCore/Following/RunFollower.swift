@@ -307,30 +307,28 @@ private final class Watcher: @unchecked Sendable {
     /// were left for the next tick.
     func deliverLines(_ w: Watch, _ emit: RunFollower.Handler, drain: Bool) -> Bool {
         var batches = 0
-        var lastBatch: [LogLine] = []
+        // The latest progress line of everything read now, not only of the last batch: the two pipes are
+        // interleaved in the log, so a script's last progress line (on stderr) may be followed by a whole
+        // batch of stdout lines.
+        var latest: Progress?
+        defer { if let latest { emit(.progress(runID: w.runID, latest)) } }
         while true {
             let lines = w.tailer.readNew(max: RunFollower.batchSize)
             if lines.isEmpty { break }
             emit(.lines(runID: w.runID, lines: lines))
-            lastBatch = lines
+            if let p = Self.latestProgress(in: lines) { latest = p }
             batches += 1
             if lines.count < RunFollower.batchSize { break }
-            if !drain && batches >= RunFollower.maxBatchesPerTick {
-                emitProgress(lastBatch, w, emit)
-                return true
-            }
+            if !drain && batches >= RunFollower.maxBatchesPerTick { return true }
         }
-        emitProgress(lastBatch, w, emit)
         return false
     }
 
-    /// The latest progress line of the last batch read (older ones would be stale by now).
-    func emitProgress(_ lines: [LogLine], _ w: Watch, _ emit: RunFollower.Handler) {
+    /// The latest line of `lines` that reports progress (older ones would be stale by now).
+    static func latestProgress(in lines: [LogLine]) -> Progress? {
         for line in lines.reversed() {
-            if let p = ProgressParser.parse(line.text) {
-                emit(.progress(runID: w.runID, p))
-                return
-            }
+            if let p = ProgressParser.parse(line.text) { return p }
         }
+        return nil
     }
 }

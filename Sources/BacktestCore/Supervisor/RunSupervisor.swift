@@ -59,6 +59,10 @@ struct RunSupervisor {
         for fd in [out[0], err[0]] { _ = fcntl(fd, Self.setPipeSize, Self.pipeSize) }
 
         let cwdSince = WorkingDirSnapshot.coarseNowNanos()
+        let cwdCapture = WorkingDirCapture.applies(cwd: spec.cwd, runDir: paths.runDir)
+            ? WorkingDirCapture.begin(cwd: spec.cwd, paths: paths, layout: layout, maxCopyBytes: spec.cwdCopyMaxBytes,
+                                      sinceNanos: cwdSince)
+            : nil
         let startedAt = ISOTime.nowMillis()
         let start = MonotonicTime.now()
         // In a Slurm job the script gets the job's SLURM_* variables (its id, its CPUs), over any the server had.
@@ -96,16 +100,7 @@ struct RunSupervisor {
             let w = onStart(snapshot, spec)
             startWarnings.withLock { $0 = w }
         }
-        // The working directory as the script found it, taken while it already runs (see WorkingDirCapture).
-        let cwdCapture = Mutex<WorkingDirCapture?>(nil)
-        if WorkingDirCapture.applies(cwd: spec.cwd, runDir: paths.runDir) {
-            let paths = paths, layout = layout
-            DispatchQueue.global().async(group: started) {
-                let c = WorkingDirCapture.start(cwd: spec.cwd, paths: paths, layout: layout,
-                                                maxCopyBytes: spec.cwdCopyMaxBytes, sinceNanos: cwdSince)
-                cwdCapture.withLock { $0 = c }
-            }
-        }
+        if let cwdCapture { DispatchQueue.global().async(group: started) { cwdCapture.watchRest() } }
 
         let capture = OutputCapture(writer: writer)
         let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
@@ -116,7 +111,7 @@ struct RunSupervisor {
         let lateStop = SignalWakeup.drain(wakeFD).contains { $0.stops(token: token) }
         started.wait()
         record.warnings += startWarnings.withLock { $0 }
-        if let c = cwdCapture.withLock({ $0 }) { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
+        if let c = cwdCapture { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
 
         if let s = outcome.waitStatus {
             switch ExitStatus(waitStatus: s) {

@@ -5,9 +5,9 @@ import Glibc
 /// of the workspace): copied into `<run_dir>/cwd_files/<relative path>` when the script has ended, and named
 /// in one warning of the record, so that `bt.plot()`'s `SmaCross.html` is kept with the run that wrote it
 /// instead of being overwritten by the next run. See docs/runs.md ("Files written to the working directory").
-/// Used by the supervisor only: `start` right after the spawn (on its own thread), `finish` when the script
-/// has ended, before validation and the final record.
-struct WorkingDirCapture {
+/// Used by the supervisor only: `begin` right before the spawn, `watchRest` right after it (on its own
+/// thread), `finish` when the script has ended, before validation and the final record.
+struct WorkingDirCapture: Sendable {
     /// The run dir's folder the copies go to.
     static let dirName = "cwd_files"
     /// Names shown in a warning before "and N more".
@@ -34,12 +34,15 @@ struct WorkingDirCapture {
         return real != runReal && !PathText.isInside(real, runReal)
     }
 
-    /// Watching starts at the script's start (after the spawn: the script never waits for it).
-    static func start(cwd: String, paths: RunPaths, layout: WorkspaceLayout, maxCopyBytes: Int64,
+    /// Watching begins just before the spawn (the working directory itself) and goes on, while the script
+    /// already runs, with `watchRest` (its subdirectories: the script never waits for them).
+    static func begin(cwd: String, paths: RunPaths, layout: WorkspaceLayout, maxCopyBytes: Int64,
                       sinceNanos: Int64) -> WorkingDirCapture {
         WorkingDirCapture(cwd: cwd, paths: paths, layout: layout, maxCopyBytes: maxCopyBytes, sinceNanos: sinceNanos,
-                          watch: WorkingDirWatch.start(root: cwd, excluding: [layout.runsDir, paths.runDir], sinceNanos: sinceNanos))
+                          watch: WorkingDirWatch.begin(root: cwd, excluding: [layout.runsDir, paths.runDir], sinceNanos: sinceNanos))
     }
+
+    func watchRest() { watch.watchRest() }
 
     /// The script has ended: finds what it created or changed, copies it, and returns the warnings for the
     /// record. `startedAt` is the run's start (epoch ms), for other runs that overlapped it.
