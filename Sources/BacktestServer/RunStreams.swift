@@ -101,6 +101,7 @@ final class RunStreams: Sendable {
             if wants(runID, fromAll: fromAll) {
                 announceDropped(runID)
                 _ = notifier.notify(Notifications.runStatus, params: Self.statusParams(record, previous: previous), droppable: false)
+                if record.status.isTerminal { StepTrace.mark("server: final status sent") }
             }
             if record.status.isTerminal { markEnded(runID) }
         }

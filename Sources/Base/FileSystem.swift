@@ -21,6 +21,15 @@ package enum FileSystem {
 
     package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// fsync of a file written earlier without it; false when it could not be opened or synced.
+    @discardableResult
+    package static func sync(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return fsync(fd) == 0
+    }
+
     package static func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
 
     /// The canonical absolute path (symlinks resolved), or nil when it does not exist.

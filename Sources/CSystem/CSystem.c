@@ -2,6 +2,7 @@
 #include "CSystem.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,4 +138,8 @@ int csys_sigqueue(pid_t pid, int signo, int value) {
     union sigval v;
     v.sival_int = value;
     return sigqueue(pid, signo, v);
+}
+
+int csys_thread_lowest_priority(void) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) == 0 ? 0 : errno;
 }

@@ -122,8 +122,9 @@ public struct MetadataDocument: Sendable {
     /// Completes the document written at start with the outcome. Reads the file back rather than needing the
     /// start document in memory, so whoever finishes the run (its supervisor, or the process that finds it
     /// interrupted) can do it. When the start document is missing or unreadable, the outcome is written
-    /// alone with `backtest_id`, so the end is still on record.
-    public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String) throws {
+    /// alone with `backtest_id`, so the end is still on record. Without `sync`, the caller syncs it later
+    /// (`syncEnd`).
+    public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String, sync: Bool = true) throws {
         let path = path(runDir: runDir)
         var o = JSONObject()
         if let bytes = try? FileSystem.readFile(path, limit: 64 << 20), case .object(let existing)? = try? JSONParser.parse(bytes) {
@@ -133,8 +134,11 @@ public struct MetadataDocument: Sendable {
         }
         for (k, v) in outcome.members { o[k] = v }
         try FileSystem.makeDirectories(PathText.parent(path))
-        try AtomicFile.write(JSONWriter.pretty(.object(o)), to: path)
+        try AtomicFile.write(JSONWriter.pretty(.object(o)), to: path, sync: sync)
     }
+
+    /// Makes an end written without `sync` durable.
+    public static func syncEnd(runDir: String) { FileSystem.sync(path(runDir: runDir)) }
 
     /// Reads a run's metadata document, for compare, report and rerun; nil when absent or unreadable.
     public static func read(runDir: String) -> JSONValue? {

@@ -144,18 +144,22 @@ public enum RunProvenance {
 
     /// Hashes `results/` and completes the document. Call it once the run's final status is known (after
     /// validation), before the record turns terminal, so that a rerun waiting on it finds the hashes.
+    /// Without `sync` the document is made durable later, by `syncFinished` (off the path to the final status).
     public static func finish(runDir: String, backtestID: String, exitCode: Int?, durationSeconds: Double,
-                              status: String) -> Finished {
+                              status: String, sync: Bool = true) -> Finished {
         let results = ResultHashes.hashAll(resultsDir: runDir + "/results")
         let outcome = RunOutcome(exitCode: exitCode, durationSeconds: durationSeconds, status: status, resultFiles: results)
         var warnings: [String] = []
         do {
-            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID)
+            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID, sync: sync)
         } catch {
             warnings.append("metadata: \(error)")
         }
         return Finished(resultFiles: results, warnings: warnings)
     }
+
+    /// Syncs the document `finish(sync: false)` wrote.
+    public static func syncFinished(runDir: String) { MetadataDocument.syncEnd(runDir: runDir) }
 
     /// The result files recorded in a finished run's metadata (for `Reproduction.compare`); nil when the
     /// run has no end recorded.

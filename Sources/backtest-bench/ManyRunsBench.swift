@@ -13,25 +13,28 @@ import JSON
 ///   with the record's history split into its phases;
 /// - a sweep of 10,000 param sets: request → answer (target < 1 s).
 ///
-/// Options: `--runs N` (200), `--repeat R` (15), `--sets N` (10000), `--only trivial|short|sweep`.
+/// Options: `--runs N` (200), `--repeat R` (15), `--sets N` (10000), `--only trivial|short|sweep`, `--steps`
+/// (the short run's steps as its processes reached them, `StepTrace`: a few µs per step, so the added time
+/// printed with it is a little higher than without).
 enum ManyRunsBench {
     typealias Failure = CaptureBench.Failure
 
     static func run(arguments: [String]) throws {
-        var runs = 200, repeats = 15, sets = 10_000, only: String?
+        var runs = 200, repeats = 15, sets = 10_000, only: String?, steps = false
         try BenchOptions.parse(arguments) { option, value in
             switch option {
             case "--runs": runs = Int(try value()) ?? runs
             case "--repeat": repeats = Int(try value()) ?? repeats
             case "--sets": sets = Int(try value()) ?? sets
             case "--only": only = try value()
+            case "--steps": steps = true
             default: throw Failure(description: "unknown option \(option)")
             }
         }
         let binary = CaptureBench.rpcBinary()
         print("many-runs bench: \(binary)")
         if only == nil || only == "trivial" { try trivialRuns(binary: binary, count: runs) }
-        if only == nil || only == "short" { try shortBacktest(binary: binary, repeats: repeats) }
+        if only == nil || only == "short" { try shortBacktest(binary: binary, repeats: repeats, steps: steps) }
         if only == nil || only == "sweep" { try bigSweep(binary: binary, sets: sets) }
     }
 
@@ -63,7 +66,7 @@ enum ManyRunsBench {
 
     // MARK: - One short backtest
 
-    static func shortBacktest(binary: String, repeats: Int) throws {
+    static func shortBacktest(binary: String, repeats: Int, steps: Bool) throws {
         let root = try workspace(config: #"{"interpreters": {".py": ["/usr/bin/python3"]}}"#)
         defer { CaptureBench.removeTree(root) }
         let fixtures = CaptureBench.repoFixtures()
@@ -74,7 +77,11 @@ enum ManyRunsBench {
             try write(String(decoding: bytes, as: UTF8.self), to: to, mode: 0o755)
         }
         let args = ["--trades", "20", "--end_date", "2024-01-31"]
-        let server = try Server(binary: binary, root: root)
+        // The server and its supervisors inherit the variable; this process marks the client's side.
+        let trace = root + "/steps.trace"
+        if steps { setenv("BACKTEST_STEP_TRACE", trace, 1) }
+        defer { unsetenv("BACKTEST_STEP_TRACE") }
+        let server = try Server(binary: binary, root: root, extraEnv: steps ? ["BACKTEST_STEP_TRACE": trace] : [:])
         defer { server.stop() }
         var direct: [Double] = [], viaServer: [Double] = []
         var phases: [[Double]] = [[], [], [], []]
@@ -89,12 +96,14 @@ enum ManyRunsBench {
 
             let request = #"{"jsonrpc":"2.0","id":\#(k + 1),"method":"run","params":{"script":"scripts/strategy_analyzer.py","params":{"trades":20,"end_date":"2024-01-31"}}}"# + "\n"
             let t1 = MonotonicTime.now()
+            StepTrace.mark("client: run sent")
             server.send(request)
             let final = try server.reader.next { frame in
                 if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
                 return isFinal(frame)
             }
             viaServer.append(MonotonicTime.now() - t1)
+            StepTrace.mark("client: final status received")
             guard final["params"]["status"] == "completed" else { throw Failure(description: "the run ended \(final["params"])") }
             let runID = final["params"]["run_id"].stringValue ?? ""
             if let r = record(root, runID) { for (i, p) in historyPhases(r).enumerated() { phases[i].append(p) } }
@@ -105,9 +114,49 @@ enum ManyRunsBench {
         print("  direct: python3 strategy_analyzer.py     \(CaptureBench.ms(d))  \(CaptureBench.ms(direct.min()!))")
         print("  run -> final run/status at the client    \(CaptureBench.ms(v))  \(CaptureBench.ms(viaServer.min()!))")
         print("  added                                    \(CaptureBench.ms(v - d))   (target < 3 ms)")
+        // Each run next to the direct run just before it: less of the machine's drift between the two.
+        let pairs = zip(viaServer, direct).map { $0 - $1 }
+        print("  added, median of the \(pairs.count) pairs           \(CaptureBench.ms(CaptureBench.median(pairs)))")
         let names = ["queued -> running", "running -> validating", "validating -> completed", "created -> completed"]
         for (i, name) in names.enumerated() where !phases[i].isEmpty {
             print("  record history: \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(CaptureBench.ms(CaptureBench.median(phases[i])))")
+        }
+        if steps { printSteps(trace: trace, direct: d) }
+    }
+
+    static func pad(_ s: String) -> String { String(repeating: " ", count: max(0, 8 - s.count)) + s }
+
+    /// Each step's time from `client: run sent` (median over the runs), in the order reached, with the time
+    /// from the step before; the script's own time is set against the direct run's.
+    static func printSteps(trace: String, direct: Double) {
+        guard let bytes = AtomicFile.read(trace) else { print("  (no step trace at \(trace))"); return }
+        let marks: [(ns: Int64, step: String)] = String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ", maxSplits: 2)
+            guard parts.count == 3, let ns = Int64(parts[0]) else { return nil }
+            return (ns, String(parts[2]))
+        }.sorted { $0.ns < $1.ns }
+        var offsets: [String: [Double]] = [:]
+        var runs = 0
+        var start: Int64?
+        var seen: Set<String> = []
+        for m in marks {
+            if m.step == "client: run sent" { start = m.ns; seen = []; runs += 1 }
+            // A step reached twice in one run (a retry) counts once: the first time.
+            guard let s = start, seen.insert(m.step).inserted else { continue }
+            offsets[m.step, default: []].append(Double(m.ns - s) / 1e9)
+            if m.step == "client: final status received" { start = nil }
+        }
+        let rows = offsets.map { (step: $0.key, at: CaptureBench.median($0.value), n: $0.value.count) }.sorted { $0.at < $1.at }
+        print("  steps (median ms after `run` was sent; ms since the step before):")
+        var before = 0.0
+        for r in rows {
+            let name = r.step.padding(toLength: 48, withPad: " ", startingAt: 0)
+            print("    \(name) \(pad(CaptureBench.fmt(r.at * 1000, 2))) \(pad(CaptureBench.fmt((r.at - before) * 1000, 2)))\(r.n < runs ? "   (in \(r.n) runs)" : "")")
+            before = r.at
+        }
+        if let a = offsets["supervisor: script spawned"], let b = offsets["supervisor: script ended"], a.count == b.count {
+            let script = CaptureBench.median(zip(a, b).map { $1 - $0 })
+            print("  the script under the supervisor: \(CaptureBench.fmt(script * 1000, 2)) ms; direct: \(CaptureBench.fmt(direct * 1000, 2)) ms")
         }
     }
 

@@ -1,4 +1,5 @@
 @testable import BacktestCore
+import Foundation
 import Glibc
 import JSON
 import Synchronization
@@ -65,6 +66,32 @@ final class SupervisorHooksTests: XCTestCase {
         XCTAssertEqual(rec.warnings, ["metadata: no git", "metadata: completion failed"])
         XCTAssertEqual(j.all, ["onStart running pid=true", "onStart done", "validate validating exit=0", "releaseSlot", "afterEnd failed"])
         XCTAssertEqual(LogReader(paths: run.paths).lines(from: 0, limit: 5).map(\.text), ["ok"])
+    }
+
+    /// `validating` is saved as its own record only when validation lasts (`DelayedSave`): a slow one is
+    /// seen on disk while it runs. Either way the status is in the history. (That a quick one is not saved
+    /// is a matter of speed, seen in the bench: a test of it would depend on this thread not being held up
+    /// for the delay.)
+    func testOnlyASlowValidationIsSavedAsValidating() throws {
+        for slow in [true, false] {
+            let run = try S.makeShellRun("echo ok")
+            defer { S.remove(run) }
+            let store = RunStore(layout: run.layout, index: nil)
+            let seenOnDisk = Mutex<RunStatus?>(nil)
+            let hooks = SupervisorHooks(index: nil, validate: { r, _ in
+                if slow {
+                    // Waits for the delayed save to land, as a client polling `status` would see it.
+                    let deadline = Date().addingTimeInterval(10)
+                    while Date() < deadline, (try? store.load(paths: run.paths))?.status != .validating { usleep(5_000) }
+                }
+                seenOnDisk.withLock { $0 = (try? store.load(paths: run.paths))?.status }
+                return (true, .null, [])
+            })
+            let rec = try supervise(run, hooks, Journal())
+            XCTAssertEqual(rec.status, .completed)
+            XCTAssertEqual(rec.history.map(\.status), [.queued, .running, .validating, .completed])
+            if slow { XCTAssertEqual(seenOnDisk.withLock { $0 }, .validating) }
+        }
     }
 
     func testValidOutputsComplete() throws {

@@ -267,6 +267,7 @@ private final class Watcher: @unchecked Sendable {
             announce(r, w, emit)
         }
         let terminal = record.map { $0.status.isTerminal && $0.status != w.status } ?? false
+        if terminal { StepTrace.mark("server: final record read") }
         more = deliverLines(w, emit, drain: terminal)
         if terminal, let r = record {
             announce(r, w, emit)

@@ -18,8 +18,8 @@ public struct SupervisorHooks: Sendable {
     /// kept in the record. `report` (unless null) becomes the record's `validation`; `errors` (the first
     /// few) go into a failed run's error message.
     public var validate: @Sendable (RunRecord, RunSpec) -> Validation
-    /// Called after `validate` for a script that exited with code 0: members to add to the record (the
-    /// server-computed `metrics`, the script's `summary`).
+    /// Called for a script that exited with code 0, on another thread while `validate` runs (it must need
+    /// nothing from it): members to add to the record (the server-computed `metrics`, the script's `summary`).
     public var analyse: @Sendable (RunRecord, RunSpec) -> JSONObject
     /// Called when the final status is known, just before the final record is saved: work that readers of a
     /// finished run expect to find done (the metadata's end, the result hashes). Returns warnings.

@@ -14,10 +14,15 @@ public struct RunStore: Sendable {
     /// `sync: false` skips the fsync (~0.4 ms): for a new queued record, where answering `run` fast matters
     /// more than surviving a power cut before the run even started.
     public func save(_ record: RunRecord, sync: Bool = true) throws(CoreError) {
+        try saveFile(record, sync: sync)
+        index?.upsert(record)
+    }
+
+    /// `run.json` alone, without its index row (for a caller that has something to do in between).
+    public func saveFile(_ record: RunRecord, sync: Bool = true) throws(CoreError) {
         let paths = RunPaths(runDir: record.runDir)
         let bytes = JSONWriter.pretty(record.json(), numbersAsWritten: true)
         try CoreError.workspaceFile(paths.record) { () throws(FileError) in try AtomicFile.write(bytes, to: paths.record, sync: sync) }
-        index?.upsert(record)
     }
 
     public func load(runID: String) throws(CoreError) -> RunRecord {

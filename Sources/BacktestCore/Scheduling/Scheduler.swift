@@ -251,6 +251,7 @@ public final class Scheduler: Sendable {
     /// Starts `backtest-rpc supervise` in a new session (so that no terminal signal or server exit reaches
     /// it), stdio on /dev/null, with the slot and run locks as fds 3 and 4. Returns 0 or an errno value.
     private func spawnSupervisor(paths: RunPaths, slotFD: Int32, runLockFD: Int32) -> Int32 {
+        StepTrace.mark("pass: run claimed")
         if let standby, standby.handOver(runDir: paths.runDir, slotFD: slotFD, runLockFD: runLockFD) != nil { return 0 }
         let argv = [supervisorExecutable, "supervise"] + SupervisorCommand.arguments(runDir: paths.runDir, layout: layout)
         switch ProcessSpawner.spawn(executable: supervisorExecutable, argv: argv, environment: environment,

@@ -41,19 +41,11 @@ struct RunSupervisor {
         // The launcher normally made it; a run started by hand may not have one.
         mkdir(record.outputDir, 0o755)
 
-        let writer: LogWriter
-        do { writer = try LogWriter(paths: paths) } catch {
-            fail(&record, spec: spec, .spawnError, "cannot create the run's log: \(error)", Context(makeHooks(), layout))
-            return
-        }
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
         guard csys_pipe_cloexec(&out) == 0, csys_pipe_cloexec(&err) == 0 else {
             fail(&record, spec: spec, .spawnError, "cannot create pipes: \(errnoText())", Context(makeHooks(), layout))
             return
         }
-        // Before the spawn, while there is surely space: what the final record will be written into if the
-        // disk fills up while the script runs.
-        let unreserved = RecordReserve.make(paths)
         // A 1 MiB pipe instead of 64 KiB: a script that writes in bursts (log_flood writes 350 KB at a time)
         // then rarely waits for us, even when we are descheduled on a busy machine. Best effort.
         for fd in [out[0], err[0]] { _ = fcntl(fd, Self.setPipeSize, Self.pipeSize) }
@@ -71,6 +63,7 @@ struct RunSupervisor {
                                            cwd: spec.cwd.isEmpty ? nil : spec.cwd, stdout: out[1], stderr: err[1])
         // Our copies of the write ends must go, or the pipes never reach EOF.
         close(out[1]); close(err[1])
+        StepTrace.mark("supervisor: script spawned")
         let pid: pid_t
         switch spawned {
         case .failure(let e):
@@ -79,6 +72,20 @@ struct RunSupervisor {
             return
         case .success(let p): pid = p
         }
+        // The run's files are made while the script starts (each create costs 0.1–0.2 ms on some file
+        // systems, and the script waits for none of them): its output waits in the pipes meanwhile.
+        let writer: LogWriter
+        do { writer = try LogWriter(paths: paths) } catch {
+            ProcessGroup.kill(pgid: pid)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            close(out[0]); close(err[0])
+            fail(&record, spec: spec, .spawnError, "cannot create the run's log (the script was stopped at once): \(error)",
+                 Context(makeHooks(), layout))
+            return
+        }
+        // What the final record will be written into if the disk fills up while the script runs.
+        let unreserved = RecordReserve.make(paths)
         let ctx = Context(makeHooks(), layout)
 
         record.status = .running
@@ -88,6 +95,7 @@ struct RunSupervisor {
         record.failure = nil; record.exitCode = nil; record.signal = nil; record.errorMessage = nil
         if let unreserved { record.warnings.append("no space could be reserved for the final record (\(unreserved))") }
         save(&record, ctx)
+        StepTrace.mark("supervisor: running saved")
         // A cancel that came while we were starting found no pid to signal: it left a request, which we
         // read only now that our pid is on record (so one of the two always sees the other).
         if FileSystem.exists(paths.cancelRequest) { CancelSignal.send(to: getpid(), runID: record.runID) }
@@ -106,12 +114,15 @@ struct RunSupervisor {
         let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
                                cancelToken: token, cancelRequest: paths.cancelRequest, timeout: spec.timeoutSeconds, grace: spec.killGraceSeconds)
         let outcome = loop.run(start: start)
+        StepTrace.mark("supervisor: script ended")
         // Slurm stops a job by signalling every process of it: the script may die of that SIGTERM before the
         // loop read ours, which is then still in the pipe.
         let lateStop = SignalWakeup.drain(wakeFD).contains { $0.stops(token: token) }
         started.wait()
         record.warnings += startWarnings.withLock { $0 }
+        StepTrace.mark("supervisor: start work joined")
         if let c = cwdCapture { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
+        StepTrace.mark("supervisor: cwd files collected")
 
         if let s = outcome.waitStatus {
             switch ExitStatus(waitStatus: s) {
@@ -154,11 +165,27 @@ struct RunSupervisor {
     /// The script ended by itself: validate, then decide completed or failed.
     private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], _ ctx: Context) {
         record.status = .validating
-        save(&record, ctx)
+        let store = ctx.store, validating = record
+        let interim = DelayedSave(after: Self.validatingSaveDelay) { try? store.save(validating, sync: false) }
+        // The metrics read the same files as validation but need nothing from it: on another core meanwhile
+        // (the script's is free now).
+        let metrics = Mutex<JSONObject>([:])
+        let analysed = DispatchGroup()
+        if record.exitCode == 0 {
+            let analyse = ctx.hooks.analyse
+            DispatchQueue.global().async(group: analysed) {
+                let m = analyse(validating, spec)
+                metrics.withLock { $0 = m }
+            }
+        }
         let v = ctx.hooks.validate(record, spec)
+        interim.cancel()
+        StepTrace.mark("supervisor: validated")
         if !v.report.isNull { record.validation = v.report }
         if record.exitCode == 0 {
-            for (name, value) in ctx.hooks.analyse(record, spec) { record.extra[name] = value }
+            analysed.wait()
+            for (name, value) in metrics.withLock({ $0 }) { record.extra[name] = value }
+            StepTrace.mark("supervisor: metrics computed")
             if v.valid {
                 record.status = .completed
             } else {
@@ -197,7 +224,9 @@ struct RunSupervisor {
         record.completedAt = ISOTime.nowMillis()
         record.supervisorPID = Int(getpid())
         record.warnings += ctx.hooks.beforeEnd(record, spec)
+        StepTrace.mark("supervisor: cache entry and metadata written")
         saveFinal(&record, ctx)
+        StepTrace.mark("supervisor: final record saved")
         releaseSlot()
         let warnings = ctx.hooks.afterEnd(record, spec)
         if !warnings.isEmpty {
@@ -254,6 +283,9 @@ struct RunSupervisor {
 
     /// The message of a run whose Slurm job was stopped by Slurm, until a server has Slurm's own word for it.
     static let stoppedBySlurm = "stopped by Slurm (SIGTERM to the job: a scancel, its time limit or a preemption)"
+
+    /// How long validation runs before its status is saved (`DelayedSave`).
+    static let validatingSaveDelay = 0.02
 
     /// How long a final record that cannot be written at all is retried, and how often.
     static let finalSaveRetrySeconds = 60.0

@@ -1,3 +1,4 @@
+import Base
 import CSystem
 import Glibc
 
@@ -12,6 +13,7 @@ enum StandbyAssignment {
         let n = buf.withUnsafeMutableBytes { b in
             fds.withUnsafeMutableBufferPointer { f in csys_recv_with_fds(socket, b.baseAddress, b.count, f.baseAddress, 2, &count) }
         }
+        StepTrace.mark("supervisor: run received")
         close(socket)
         guard n > 0, count == 2 else {
             for i in 0..<Int(count) { close(fds[i]) }

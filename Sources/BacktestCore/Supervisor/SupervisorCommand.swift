@@ -32,9 +32,18 @@ public enum SupervisorCommand {
                             makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
         if arguments.first == standbyFlag {
             // Waiting for a run: descriptor 3 is the socket; the assignment brings the run's locks along.
+            if let options = Options(["-"] + arguments.dropFirst()) {
+                StandbyWarmUp.start(layout: WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir), makeHooks: makeHooks)
+            }
             guard let runDir = StandbyAssignment.receive(socket: slotLockFD) else { return 0 }
-            return main(arguments: [runDir] + arguments.dropFirst(), makeHooks: makeHooks)
+            return main(arguments: [runDir] + arguments.dropFirst(), handedOver: true, makeHooks: makeHooks)
         }
+        return main(arguments: arguments, handedOver: false, makeHooks: makeHooks)
+    }
+
+    /// `handedOver`: the locks at 3 and 4 came from a launcher (no need to look at what 3 is).
+    private static func main(arguments: [String], handedOver: Bool,
+                             makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
         // Before anything else: the script must not inherit the locks (it would keep the run "supervised"
         // after we die). csys_spawn closes them too; this also covers anything else that ever spawns here.
         keepLocksFromChildren()
@@ -49,10 +58,11 @@ public enum SupervisorCommand {
 
         var chain = RunChain()
         var paths = RunPaths(runDir: options.runDir)
+        var handedOver = handedOver
         while true {
             // Launched with the locks at 3 and 4 (not started by hand): only then may the locks of a next run
             // take their places.
-            let launched = holdsSlot(layout: layout)
+            let launched = handedOver || holdsSlot(layout: layout)
             let hooks = MadeOnce { makeHooks(layout) }
             let status = superviseOne(paths: paths, layout: layout, hasSlot: launched, wakeFD: wakeFD, makeHooks: hooks.get)
             // Descriptors 3 and 4 stay open through the pass (the slot unlocked, the run lock held), so that
@@ -62,6 +72,7 @@ public enum SupervisorCommand {
             }
             adopt(next)
             paths = next.paths
+            handedOver = true
         }
     }
 

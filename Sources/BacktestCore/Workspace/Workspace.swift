@@ -133,9 +133,7 @@ public final class Workspace: Sendable {
     /// Checks a request, creates the run (directory, `.spec.json`, `run.json` as queued, queue entry) and
     /// asks for a scheduling pass without waiting for it. Nothing is created when the request is refused.
     public func submit(_ req: RunRequest) throws(CoreError) -> RunRecord {
-        let record = try submission.submit(req)
-        requestSchedulingPass()
-        return record
+        try submission.submit(req, queued: requestSchedulingPass)
     }
 
     /// Starts a new run with the original's params, args, environment and inputs, running the code captured

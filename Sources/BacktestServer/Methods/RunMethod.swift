@@ -1,3 +1,4 @@
+import Base
 import BacktestCore
 import JSON
 import JSONRPC
@@ -58,9 +59,11 @@ struct RunMethod: RPCMethod {
                          ErrorCode.configInvalid, ErrorCode.profileNotFound, ErrorCode.workspaceError].map(ErrorCode.spec)
 
     func handle(_ p: Params, _ context: RequestContext) throws -> RunStarted {
+        StepTrace.mark("server: run request")
         let ws = try session.workspace()
         try RunValidation(workspace: ws.config).checkProfile(p.request.profile)
         let record = try ws.submit(p.request)
+        StepTrace.mark("server: run made and queued")
         session.streams.started(record.runID, in: ws)
         return RunStarted(record)
     }

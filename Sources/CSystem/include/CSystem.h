@@ -50,4 +50,9 @@ int csys_signal_to_pipe(int signo, int fd);
 /// sigqueue(3) with an int payload; returns 0 or -1 (errno).
 int csys_sigqueue(pid_t pid, int signo, int value);
 
+/// Gives the calling thread (only it) the lowest priority, nice 19: on a busy CPU it gets about 1/70 of
+/// what a normal thread gets, but never nothing (SCHED_IDLE could starve it while it holds a lock others
+/// wait for). Returns 0 or an errno value.
+int csys_thread_lowest_priority(void);
+
 #endif
