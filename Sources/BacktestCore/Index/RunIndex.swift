@@ -105,7 +105,7 @@ public final class RunIndex: RunIndexing, Sendable {
     /// Opens, configures and checks the schema; returns whether the tables had to be (re)created.
     private static func openChecked(_ path: String) throws(SQLiteConnection.Failure) -> (SQLiteConnection, Bool) {
         let db = try SQLiteConnection(path: path)
-        sqlite3_busy_timeout(db.db, 5000)
+        db.waitWhenBusy(seconds: 5)
         // A search reads index ranges and looks runs up all over the file: with SQLite's default 2 MiB of
         // cache, most of those reads would go back to the OS. Pages are only cached as they are read.
         try db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;")

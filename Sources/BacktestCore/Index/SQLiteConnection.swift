@@ -32,6 +32,24 @@ final class SQLiteConnection: @unchecked Sendable {
 
     deinit { sqlite3_close_v2(db) }
 
+    /// Waits for another connection's lock for up to `seconds`, looking again every 0.1–2 ms. SQLite's own
+    /// handler (`sqlite3_busy_timeout`) sleeps 1, 2, 5, 10, … 100 ms between looks: a supervisor whose final
+    /// index row met another process's write for a moment then waited tens of ms past its end, holding its
+    /// slot meanwhile (the index is written by every server and supervisor of a workspace).
+    func waitWhenBusy(seconds: Double) {
+        let looks = Self.fastLooks + Int(seconds * 1_000_000) / Self.longestSleepMicros
+        sqlite3_busy_handler(db, { context, count in
+            guard Int(count) < Int(bitPattern: context) else { return 0 }
+            usleep(UInt32(min(SQLiteConnection.firstSleepMicros << min(Int(count), 16), SQLiteConnection.longestSleepMicros)))
+            return 1
+        }, UnsafeMutableRawPointer(bitPattern: looks))
+    }
+
+    static let firstSleepMicros = 100
+    static let longestSleepMicros = 2_000
+    /// The looks before the sleeps reach their longest (100, 200, 400, 800, 1600 µs).
+    static let fastLooks = 5
+
     private func failure(_ rc: Int32) -> Failure {
         Failure(code: rc & 0xff, message: String(cString: sqlite3_errmsg(db)))
     }

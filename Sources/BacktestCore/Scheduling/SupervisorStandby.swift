@@ -31,6 +31,9 @@ final class SupervisorStandby: Sendable {
 
     deinit { waiting.withLock { if let w = $0 { close(w.socket) } } }
 
+    /// Whether a standby waits (it may still be gone by the time a run is handed over).
+    var isWaiting: Bool { waiting.withLock { $0 != nil } }
+
     /// Starts a standby unless one is waiting.
     func prepare() {
         guard waiting.withLock({ $0 == nil }) else { return }

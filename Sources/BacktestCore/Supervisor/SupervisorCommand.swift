@@ -32,6 +32,9 @@ public enum SupervisorCommand {
                             makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
         if arguments.first == standbyFlag {
             // Waiting for a run: descriptor 3 is the socket; the assignment brings the run's locks along.
+            // Descriptor 4 is held by a placeholder until then: the run lock goes there, and dup2 would
+            // silently close whatever the warm-up had opened on it meanwhile (the index, for one).
+            holdRunLockPlace()
             if let options = Options(["-"] + arguments.dropFirst()) {
                 StandbyWarmUp.start(layout: WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir), makeHooks: makeHooks)
             }
@@ -65,6 +68,7 @@ public enum SupervisorCommand {
             let launched = handedOver || holdsSlot(layout: layout)
             let hooks = MadeOnce { makeHooks(layout) }
             let status = superviseOne(paths: paths, layout: layout, hasSlot: launched, wakeFD: wakeFD, makeHooks: hooks.get)
+            WorkingDirWatch.prepareInstance()
             // Descriptors 3 and 4 stay open through the pass (the slot unlocked, the run lock held), so that
             // nothing the pass opens can land on them; `adopt` then replaces both in one step each.
             guard let next = chain.next(layout: layout, index: hooks.made?.index, wakeFD: wakeFD, mayGoOn: launched) else {
@@ -117,6 +121,17 @@ public enum SupervisorCommand {
                                        inSlurmJob: slurm != nil)
         supervisor.run(record: record, spec: spec)
         return 0
+    }
+
+    /// Opens /dev/null on descriptor 4 (free in a fresh standby: 0–2 are /dev/null, 3 is its socket), so that
+    /// nothing the standby opens while it waits gets that number.
+    private static func holdRunLockPlace() {
+        guard fcntl(runLockFD, F_GETFD) < 0 else { return }
+        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, fd != runLockFD else { return }
+        dup2(fd, runLockFD)
+        _ = fcntl(runLockFD, F_SETFD, FD_CLOEXEC)
+        close(fd)
     }
 
     /// Puts a run claimed for us where a launched supervisor finds its locks (descriptors 3 and 4). dup2

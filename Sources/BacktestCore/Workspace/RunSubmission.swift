@@ -37,9 +37,12 @@ struct RunSubmission: Sendable {
         cache = ResultCache(layout: config.layout, store: store)
     }
 
-    /// Creates the run, queued. `queued` is called as soon as the run can be claimed (the caller asks for a
-    /// scheduling pass there), before its index row is written: the run's start need not wait for that.
-    func submit(_ req: RunRequest, queued: () -> Void = {}) throws(CoreError) -> RunRecord {
+    /// Creates the run, queued. `startNow` may start it at once, taking over its lock (`Scheduler.startNow`);
+    /// otherwise it gets a queue entry, and `queued` is called as soon as it can be claimed (the caller asks
+    /// for a scheduling pass there). Either way before its index row is written: the run's start need not
+    /// wait for that.
+    func submit(_ req: RunRequest, startNow: (RunPaths, FileLock) -> Bool = { _, _ in false },
+                queued: () -> Void = {}) throws(CoreError) -> RunRecord {
         let scriptsDir = req.scriptsDirOverride.map { PathText.join(config.root, $0) } ?? config.scriptsDir
         let script = try ScriptResolver.resolve(req.script, scriptsDir: scriptsDir)
         if let t = req.timeoutSeconds, !(t > 0 && t.isFinite) {
@@ -109,14 +112,18 @@ struct RunSubmission: Sendable {
             // The version of this record, taken while nobody else can write it (the run cannot be claimed
             // yet): its index row, written after the run may have started, then never hides a later status.
             let version = RunIndex.version(of: paths.runDir)
-            let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
+            if let creating, startNow(paths, creating) {
+                creating.close()  // the supervisor holds its own copy of the lock now
+            } else {
+                let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                guard fd >= 0 else {
+                    throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
+                }
+                close(fd)
+                // Claimable now: the lock must be free for the pass that `queued` asks for.
+                creating?.close()
+                queued()
             }
-            close(fd)
-            // Claimable now: the lock must be free for the pass that `queued` asks for.
-            creating?.close()
-            queued()
             index.upsert([(record, version)])
             return record
         } catch {

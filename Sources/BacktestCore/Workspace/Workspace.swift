@@ -130,10 +130,12 @@ public final class Workspace: Sendable {
 
     // MARK: Starting runs
 
-    /// Checks a request, creates the run (directory, `.spec.json`, `run.json` as queued, queue entry) and
-    /// asks for a scheduling pass without waiting for it. Nothing is created when the request is refused.
+    /// Checks a request, creates the run (directory, `.spec.json`, `run.json` as queued) and hands it straight
+    /// to a waiting supervisor when nothing is queued before it and a slot is free (`Scheduler.startNow`), or
+    /// gives it a queue entry and asks for a scheduling pass without waiting for it. Nothing is created when
+    /// the request is refused.
     public func submit(_ req: RunRequest) throws(CoreError) -> RunRecord {
-        try submission.submit(req, queued: requestSchedulingPass)
+        try submission.submit(req, startNow: scheduler.startNow, queued: requestSchedulingPass)
     }
 
     /// Starts a new run with the original's params, args, environment and inputs, running the code captured
