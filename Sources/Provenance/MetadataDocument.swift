@@ -123,11 +123,14 @@ public struct MetadataDocument: Sendable {
     /// start document in memory, so whoever finishes the run (its supervisor, or the process that finds it
     /// interrupted) can do it. When the start document is missing or unreadable, the outcome is written
     /// alone with `backtest_id`, so the end is still on record. Without `sync`, the caller syncs it later
-    /// (`syncEnd`).
-    public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String, sync: Bool = true) throws {
+    /// (`syncEnd`). `start`: the start document as this process wrote it (not read back, then).
+    public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String, start: JSONObject? = nil,
+                                sync: Bool = true) throws {
         let path = path(runDir: runDir)
         var o = JSONObject()
-        if let bytes = try? FileSystem.readFile(path, limit: 64 << 20), case .object(let existing)? = try? JSONParser.parse(bytes) {
+        if let start {
+            o = start
+        } else if let bytes = try? FileSystem.readFile(path, limit: 64 << 20), case .object(let existing)? = try? JSONParser.parse(bytes) {
             o = existing
         } else {
             o["backtest_id"] = .string(backtestID)

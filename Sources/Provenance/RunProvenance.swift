@@ -145,13 +145,15 @@ public enum RunProvenance {
     /// Hashes `results/` and completes the document. Call it once the run's final status is known (after
     /// validation), before the record turns terminal, so that a rerun waiting on it finds the hashes.
     /// Without `sync` the document is made durable later, by `syncFinished` (off the path to the final status).
+    /// `start`: the document `start` wrote, when this process has it (else it is read back from the file).
     public static func finish(runDir: String, backtestID: String, exitCode: Int?, durationSeconds: Double,
-                              status: String, sync: Bool = true) -> Finished {
+                              status: String, start: MetadataDocument? = nil, sync: Bool = true) -> Finished {
         let results = ResultHashes.hashAll(resultsDir: runDir + "/results")
         let outcome = RunOutcome(exitCode: exitCode, durationSeconds: durationSeconds, status: status, resultFiles: results)
         var warnings: [String] = []
         do {
-            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID, sync: sync)
+            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID, start: start?.json().objectValue,
+                                          sync: sync)
         } catch {
             warnings.append("metadata: \(error)")
         }

@@ -13,6 +13,9 @@ struct RunProvenanceHooks: Sendable {
     var redaction = SecretRedaction.standard
     /// The workspace's `reproduction` rules: result files or JSON keys a rerun may differ in.
     var reproduction = ReproductionRules.none
+    /// The start document as `started` wrote it: `ending` completes it without reading it back (hooks are
+    /// made for one run).
+    let startDocument = Shared<MetadataDocument?>(nil)
 
     /// The record member a rerun names its original in.
     static let rerunOfKey = "rerun_of"
@@ -34,6 +37,7 @@ struct RunProvenanceHooks: Sendable {
             workingDirectory: spec.cwd, workspaceRoot: spec.workspaceRoot, runDir: record.runDir, inputs: spec.inputs,
             rerun: rerun, startedAt: record.startedAt.map { ISOTime.format(millis: $0) })
         let started = RunProvenance.start(request, interpreters: InterpreterCache(file: layout.interpreterCache))
+        startDocument.withLock { $0 = started.document }
         // Which files were captured, and how, is for people debugging a capture; it stays out of the
         // script's own execution.log.
         if !started.log.isEmpty {
@@ -48,7 +52,8 @@ struct RunProvenanceHooks: Sendable {
     /// between takes what it would take a moment earlier.
     func ending(_ record: RunRecord, _ spec: RunSpec) -> [String] {
         RunProvenance.finish(runDir: record.runDir, backtestID: record.runID, exitCode: record.exitCode,
-                             durationSeconds: record.durationSeconds ?? 0, status: record.status.rawValue, sync: false).warnings
+                             durationSeconds: record.durationSeconds ?? 0, status: record.status.rawValue,
+                             start: startDocument.withLock { $0 }, sync: false).warnings
     }
 
     /// After the final record: the metadata is made durable, and a rerun compares its result hashes with its

@@ -84,7 +84,8 @@ struct RunSupervisor {
                  Context(makeHooks(), layout))
             return
         }
-        // What the final record will be written into if the disk fills up while the script runs.
+        // What the final record will be written into if the disk fills up while the script runs: before the
+        // capture writes its first line.
         let unreserved = RecordReserve.make(paths)
         let ctx = Context(makeHooks(), layout)
 
@@ -94,21 +95,28 @@ struct RunSupervisor {
         record.supervisorPID = Int(getpid())
         record.failure = nil; record.exitCode = nil; record.signal = nil; record.errorMessage = nil
         if let unreserved { record.warnings.append("no space could be reserved for the final record (\(unreserved))") }
-        save(&record, ctx)
-        StepTrace.mark("supervisor: running saved")
-        // A cancel that came while we were starting found no pid to signal: it left a request, which we
-        // read only now that our pid is on record (so one of the two always sees the other).
-        if FileSystem.exists(paths.cancelRequest) { CancelSignal.send(to: getpid(), runID: record.runID) }
 
-        // onStart (metadata capture) may take a while; the script's output must keep flowing meanwhile.
+        // The rest of the start, one step after the other on one thread while this one captures: on two
+        // cores, the script's own start then competes with one thread of ours, not three.
         let startWarnings = Mutex<[String]>([])
         let started = DispatchGroup()
-        let onStart = ctx.hooks.onStart, snapshot = record
+        let onStart = ctx.hooks.onStart, store = ctx.store, diagnostics = diagnostics, paths = paths
+        let running = record
         DispatchQueue.global().async(group: started) {
-            let w = onStart(snapshot, spec)
-            startWarnings.withLock { $0 = w }
+            cwdCapture?.watchRest()
+            var warnings: [String] = []
+            do throws(CoreError) { try store.save(running, sync: false) } catch {
+                diagnostics.write("cannot save the record: \(error)")
+                warnings.append("run.json could not be updated to running (\(RecordReserve.reason(error)))")
+            }
+            StepTrace.mark("supervisor: running saved")
+            // A cancel that came while we were starting found no pid to signal: it left a request, which we
+            // read only now that our pid is on record (so one of the two always sees the other).
+            if FileSystem.exists(paths.cancelRequest) { CancelSignal.send(to: getpid(), runID: running.runID) }
+            // onStart (metadata capture) may take a while; the script's output keeps flowing meanwhile.
+            warnings += onStart(running, spec)
+            startWarnings.withLock { $0 = warnings }
         }
-        if let cwdCapture { DispatchQueue.global().async(group: started) { cwdCapture.watchRest() } }
 
         let capture = OutputCapture(writer: writer)
         let loop = CaptureLoop(pid: pid, stdout: out[0], stderr: err[0], capture: capture, wakeFD: wakeFD,
