@@ -59,7 +59,8 @@ struct RunProvenanceHooks: Sendable {
     /// After the final record: the metadata is made durable, and a rerun compares its result hashes with its
     /// original's.
     func ended(_ record: RunRecord) -> [String] {
-        RunProvenance.syncFinished(runDir: record.runDir)
+        let runDir = record.runDir
+        LateSync.run { RunProvenance.syncFinished(runDir: runDir) }
         guard let original = record.extra[Self.rerunOfKey]?.stringValue, RunStore.isValidRunID(original) else { return [] }
         return recordReproduction(rerun: record, original: original,
                                   results: RunProvenance.recordedResults(runDir: record.runDir) ?? [])

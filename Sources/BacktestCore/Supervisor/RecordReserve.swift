@@ -45,7 +45,8 @@ enum RecordReserve {
         let paths = RunPaths(runDir: record.runDir)
         let reserve = path(paths)
         do {
-            // Published first, made durable right after: the fsync (0.3–0.9 ms) is off the path to the client.
+            // Published first, made durable right after (`LateSync`): the fsync (0.3–0.9 ms) is off the path
+            // to the client and to the supervisor's next run.
             // A power cut in between leaves the record before it (the run then ends up interrupted, as if
             // the cut had come a millisecond earlier); write() already reserved the blocks, so a full disk
             // fails it here, not later.
@@ -54,7 +55,8 @@ enum RecordReserve {
             // row (~0.3 ms): whoever searches the index first brings the rows of active runs up to date from
             // their files (`WorkspaceRepair.refreshActive`).
             unlink(reserve)
-            FileSystem.sync(paths.record)
+            let published = paths.record
+            LateSync.run { FileSystem.sync(published) }
             store.index?.upsert(record)
             return .normally
         } catch {

@@ -30,6 +30,8 @@ public enum SupervisorCommand {
     /// called once per run, once the script has been spawned, so that nothing it opens delays the start.
     public static func main(arguments: [String],
                             makeHooks: @escaping @Sendable (_ layout: WorkspaceLayout) -> SupervisorHooks) -> Int32 {
+        // The fsyncs left for after each run (`LateSync`) are done before the process goes.
+        defer { LateSync.waitForAll() }
         if arguments.first == standbyFlag {
             // Waiting for a run: descriptor 3 is the socket; the assignment brings the run's locks along.
             // Descriptor 4 is held by a placeholder until then: the run lock goes there, and dup2 would
