@@ -7,6 +7,8 @@ final class BatchCollector: Sendable {
     private struct Slots {
         var answers: [[UInt8]?]
         var remaining: Int
+        /// What the elements' handlers left for after the batch answer (`AfterReply`).
+        var after: [AfterReply] = []
     }
 
     private let slots: Mutex<Slots>
@@ -20,13 +22,16 @@ final class BatchCollector: Sendable {
     }
 
     /// Settles element `index` with its encoded answer, or with nil when it needs none. Each element is
-    /// settled exactly once.
-    func settle(_ index: Int, _ answer: [UInt8]?) {
-        let done = slots.withLock { s -> [[UInt8]]? in
+    /// settled exactly once. `after` runs once the whole batch answer is handed over.
+    func settle(_ index: Int, _ answer: [UInt8]?, after: AfterReply? = nil) {
+        let done = slots.withLock { s -> (answers: [[UInt8]], after: [AfterReply])? in
             s.answers[index] = answer
             s.remaining -= 1
-            return s.remaining == 0 ? s.answers.compactMap { $0 } : nil
+            if let after { s.after.append(after) }
+            return s.remaining == 0 ? (s.answers.compactMap { $0 }, s.after) : nil
         }
-        if let done { onComplete(done) }
+        guard let done else { return }
+        onComplete(done.answers)
+        for a in done.after { a.run() }
     }
 }

@@ -314,9 +314,11 @@ public final class JSONRPCServer: NotificationSending {
         guard let handler = entry.handler else {
             return answer(sink, id, serveBuiltin(method, checked))
         }
+        let after = AfterReply()
         switch entry.spec.execution {
         case .inline:
-            answer(sink, id, run(handler, checked, RequestContext(id: id, method: method, token: nil)))
+            answer(sink, id, run(handler, checked, RequestContext(id: id, method: method, token: nil, afterReply: after)),
+                   after: after)
         case .concurrent:
             let request = InFlightRequest(id: id, method: method, sink: sink)
             let duplicate = session.withLock { s -> Bool in
@@ -330,8 +332,8 @@ public final class JSONRPCServer: NotificationSending {
             }
             handlers.submit { [self] in
                 if request.token.isCancelled { return }  // cancelled while queued: already answered
-                let result = run(handler, checked, RequestContext(id: id, method: method, token: request.token))
-                finish(request, result)
+                let result = run(handler, checked, RequestContext(id: id, method: method, token: request.token, afterReply: after))
+                finish(request, result, after: after)
             }
         }
     }
@@ -435,15 +437,16 @@ public final class JSONRPCServer: NotificationSending {
     }
 
     /// A concurrent handler finished: answer, unless `$/cancelRequest` answered first.
-    private func finish(_ request: InFlightRequest, _ result: Result<JSONValue, RPCError>) {
+    private func finish(_ request: InFlightRequest, _ result: Result<JSONValue, RPCError>, after: AfterReply) {
         let owned = session.withLock { s -> Bool in
             guard s.inFlight[request.id] === request else { return false }
             s.inFlight[request.id] = nil
             s.recent.insert(request.id)
             return true
         }
-        guard owned else { return }
-        answer(request.sink, request.id, result)
+        // Cancelled meanwhile: its answer (-32800) is out already, and what the handler did still stands.
+        guard owned else { return after.run() }
+        answer(request.sink, request.id, result, after: after)
         checkInputClosed()
     }
 
@@ -463,7 +466,8 @@ public final class JSONRPCServer: NotificationSending {
         checkInputClosed()
     }
 
-    private func answer(_ sink: ResponseSink, _ id: RequestID?, _ result: Result<JSONValue, RPCError>) {
+    private func answer(_ sink: ResponseSink, _ id: RequestID?, _ result: Result<JSONValue, RPCError>,
+                        after: AfterReply? = nil) {
         let bytes: [UInt8]
         switch result {
         case .success(let value):
@@ -472,15 +476,17 @@ public final class JSONRPCServer: NotificationSending {
         case .failure(let error):
             bytes = MessageEncoder.error(id: id, error)
         }
-        settle(sink, bytes)
+        settle(sink, bytes, after: after)
     }
 
-    private func settle(_ sink: ResponseSink, _ bytes: [UInt8]?) {
+    /// Queues the answer (a batch's, once all of it is settled), then runs what waited for it.
+    private func settle(_ sink: ResponseSink, _ bytes: [UInt8]?, after: AfterReply? = nil) {
         switch sink {
         case .direct:
             if let bytes { writer.enqueue(bytes, droppable: false) }
+            after?.run()
         case .batch(let collector, let index):
-            collector.settle(index, bytes)
+            collector.settle(index, bytes, after: after)
         }
     }
 

@@ -33,6 +33,30 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(s.stdoutGarbage, [])
     }
 
+    /// A run may be running before its `run` answer is written (it goes straight to a waiting supervisor):
+    /// still, no notification about it reaches the client before the answer that gives the client its id.
+    func testTheAnswerToRunComesBeforeAnyNotificationOfTheRun() throws {
+        try ws.write("quick.py", "print('hi')\n")
+        let s = try ws.server()
+        var ids: [String] = []
+        for _ in 0..<15 {
+            // One at a time, each after the last one ended: the case where a standby waits for each run.
+            let id = try s.startRun("quick.py", extra: ["profile": "none"])
+            _ = try waitForEnd(s, id)
+            ids.append(id)
+        }
+        let frames = s.frames
+        for id in ids {
+            let answer = frames.firstIndex { $0.objectValue?["method"] == nil && $0["result"]["run_id"] == .string(id) }
+            let firstNotification = frames.firstIndex { $0.objectValue?["method"] != nil && $0["params"]["run_id"] == .string(id) }
+            XCTAssertNotNil(answer, id)
+            XCTAssertNotNil(firstNotification, id)
+            if let answer, let firstNotification { XCTAssertLessThan(answer, firstNotification, "run \(id)") }
+            XCTAssertEqual(s.statuses(id).first, "running", "run \(id)")
+            XCTAssertEqual(s.statuses(id).last, "completed", "run \(id)")
+        }
+    }
+
     func testCrashFailsWithExitCodeAndKeepsStderr() throws {
         let s = try ws.server()
         let id = try s.startRun("fixtures/scripts/crash.py")

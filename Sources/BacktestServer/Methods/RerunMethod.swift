@@ -34,11 +34,11 @@ struct RerunMethod: RPCMethod {
         switch p.target {
         case .run(let id):
             let record = try ws.rerun(runID: id)
-            session.streams.started(record.runID, in: ws)
+            context.afterReply { [session] in session.streams.started(record.runID, in: ws) }
             return RunStarted(record).json
         case .sweep(let id):
             let runs = try ws.rerunSweep(id, onlyFailed: p.only == .failed)
-            for r in runs { session.streams.started(r.runID, in: ws) }
+            context.afterReply { [session] in for r in runs { session.streams.started(r.runID, in: ws) } }
             return ["sweep_id": .string(id), "run_ids": .from(runs.map(\.runID))]
         }
     }

@@ -64,7 +64,9 @@ struct RunMethod: RPCMethod {
         try RunValidation(workspace: ws.config).checkProfile(p.request.profile)
         let record = try ws.submit(p.request)
         StepTrace.mark("server: run made and queued")
-        session.streams.started(record.runID, in: ws)
+        // Followed once the answer is out: the run may be running already (handed straight to a standby), and
+        // its first notification must not reach the client before the answer that gives it the run's id.
+        context.afterReply { [session] in session.streams.started(record.runID, in: ws) }
         return RunStarted(record)
     }
 }
