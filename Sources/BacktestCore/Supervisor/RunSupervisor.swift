@@ -41,6 +41,13 @@ struct RunSupervisor {
         // The launcher normally made it; a run started by hand may not have one.
         mkdir(record.outputDir, 0o755)
 
+        // Before the spawn: the log's existence is what tells a claim that died before its supervisor began
+        // (the run goes back to the queue) from a run whose script may have started (`InterruptionCheck`).
+        let writer: LogWriter
+        do { writer = try LogWriter(paths: paths) } catch {
+            fail(&record, spec: spec, .spawnError, "cannot create the run's log: \(error)", Context(makeHooks(), layout))
+            return
+        }
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
         guard csys_pipe_cloexec(&out) == 0, csys_pipe_cloexec(&err) == 0 else {
             fail(&record, spec: spec, .spawnError, "cannot create pipes: \(errnoText())", Context(makeHooks(), layout))
@@ -72,20 +79,9 @@ struct RunSupervisor {
             return
         case .success(let p): pid = p
         }
-        // The run's files are made while the script starts (each create costs 0.1–0.2 ms on some file
-        // systems, and the script waits for none of them): its output waits in the pipes meanwhile.
-        let writer: LogWriter
-        do { writer = try LogWriter(paths: paths) } catch {
-            ProcessGroup.kill(pgid: pid)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            close(out[0]); close(err[0])
-            fail(&record, spec: spec, .spawnError, "cannot create the run's log (the script was stopped at once): \(error)",
-                 Context(makeHooks(), layout))
-            return
-        }
-        // What the final record will be written into if the disk fills up while the script runs: before the
-        // capture writes its first line.
+        // What the final record will be written into if the disk fills up while the script runs: made while
+        // the script starts (a create costs 0.1–0.2 ms on some file systems), before the capture writes its
+        // first line.
         let unreserved = RecordReserve.make(paths)
         let ctx = Context(makeHooks(), layout)
 
