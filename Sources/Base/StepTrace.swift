@@ -10,8 +10,6 @@ package enum StepTrace {
         return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
     }()
 
-    package static var isOn: Bool { fd >= 0 }
-
     /// One line, one `write` (O_APPEND keeps lines of different processes whole).
     package static func mark(_ step: StaticString) {
         guard fd >= 0 else { return }

@@ -144,7 +144,8 @@ public enum RunProvenance {
 
     /// Hashes `results/` and completes the document. Call it once the run's final status is known (after
     /// validation), before the record turns terminal, so that a rerun waiting on it finds the hashes.
-    /// Without `sync` the document is made durable later, by `syncFinished` (off the path to the final status).
+    /// Without `sync` the caller makes the document durable later (`MetadataDocument.syncEnd`), off the path to
+    /// the final status.
     /// `start`: the document `start` wrote, when this process has it (else it is read back from the file).
     public static func finish(runDir: String, backtestID: String, exitCode: Int?, durationSeconds: Double,
                               status: String, start: MetadataDocument? = nil, sync: Bool = true) -> Finished {
@@ -159,9 +160,6 @@ public enum RunProvenance {
         }
         return Finished(resultFiles: results, warnings: warnings)
     }
-
-    /// Syncs the document `finish(sync: false)` wrote.
-    public static func syncFinished(runDir: String) { MetadataDocument.syncEnd(runDir: runDir) }
 
     /// The result files recorded in a finished run's metadata (for `Reproduction.compare`); nil when the
     /// run has no end recorded.

@@ -98,10 +98,7 @@ enum ManyRunsBench {
             let t1 = MonotonicTime.now()
             StepTrace.mark("client: run sent")
             server.send(request)
-            let final = try server.reader.next { frame in
-                if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
-                return isFinal(frame)
-            }
+            let final = try server.nextFinalStatus()
             viaServer.append(MonotonicTime.now() - t1)
             StepTrace.mark("client: final status received")
             guard final["params"]["status"] == "completed" else { throw Failure(description: "the run ended \(final["params"])") }
@@ -241,11 +238,14 @@ enum ManyRunsBench {
 
         /// Reads until `count` final `run/status` notifications arrived; a refused request throws.
         func waitForFinalStatuses(_ count: Int) throws {
-            for _ in 0..<count {
-                _ = try reader.next { frame in
-                    if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
-                    return ManyRunsBench.isFinal(frame)
-                }
+            for _ in 0..<count { _ = try nextFinalStatus() }
+        }
+
+        /// The next final `run/status` notification; a refused request throws.
+        func nextFinalStatus() throws -> JSONValue {
+            try reader.next { frame in
+                if !frame["error"].isNull { throw Failure(description: "run refused: \(JSONWriter.string(frame["error"]))") }
+                return ManyRunsBench.isFinal(frame)
             }
         }
 

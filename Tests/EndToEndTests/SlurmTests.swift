@@ -78,6 +78,14 @@ final class SlurmTests: XCTestCase {
         try ServerProcess(arguments: ["--workspace", ws.root], environment: ["SLURM_CONF": try slurm().conf], workingDirectory: ws.root)
     }
 
+    /// Starts `wait.py` (which says `ready`, then waits for `go` in its run dir) and returns once its first
+    /// line arrived: the job runs on the node.
+    private func startWaitingRun(_ s: ServerProcess) throws -> String {
+        let id = try s.startRun("wait.py", extra: ["profile": "none"])
+        try s.waitForNotification("run/log", timeout: 60) { $0["params"]["run_id"] == .string(id) }
+        return id
+    }
+
     private func jobID(_ ws: RunWorkspace, _ id: String) -> String? {
         ws.read(id, ".slurm-job").flatMap { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? $0 : nil }
     }
@@ -90,8 +98,7 @@ final class SlurmTests: XCTestCase {
     func testRunCompletesAsAJobWithItsLogsLive() throws {
         let ws = try workspace()
         let s = try server(ws)
-        let id = try s.startRun("wait.py", extra: ["profile": "none"])
-        try s.waitForNotification("run/log", timeout: 60) { $0["params"]["run_id"] == .string(id) }
+        let id = try startWaitingRun(s)
         XCTAssertEqual(s.logTexts(id), ["ready"])
         let running = try s.result("status", ["run_id": .string(id)])
         XCTAssertEqual(running["status"], "running")
@@ -196,8 +203,7 @@ final class SlurmTests: XCTestCase {
         let ws = try workspace()
         let s = try server(ws)
         let c = try slurm()
-        let id = try s.startRun("wait.py", extra: ["profile": "none"])
-        try s.waitForNotification("run/log", timeout: 60) { $0["params"]["run_id"] == .string(id) }
+        let id = try startWaitingRun(s)
         try c.stopSlurmd()
         try ws.write("backtests/\(id)/go", "")
         let end = try waitForEnd(s, id, timeout: 60)
@@ -214,8 +220,7 @@ final class SlurmTests: XCTestCase {
         let ws = try workspace()
         let s = try server(ws)
         let c = try slurm()
-        let id = try s.startRun("wait.py", extra: ["profile": "none"])
-        try s.waitForNotification("run/log", timeout: 60) { $0["params"]["run_id"] == .string(id) }
+        let id = try startWaitingRun(s)
         let job = try XCTUnwrap(jobID(ws, id))
         try c.command(["scontrol", "suspend", job])
         var record: JSONValue = .null

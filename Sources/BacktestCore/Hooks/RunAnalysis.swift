@@ -5,7 +5,8 @@ import Validation
 /// The analytics the server keeps in every record, the same formulas for every run (`RunAnalytics`,
 /// docs/metrics.md): `metrics` from pnl.csv and trades.csv against the capital the validator uses, and
 /// `summary`, the script's own summary.csv rows. Computed by the supervisor once the script has exited by
-/// itself with code 0, beside validation (on another thread: it needs nothing from it), so that `list`, `compare` and search never read the files again.
+/// itself with code 0, beside validation (on another thread: it needs nothing from it), so that `list`,
+/// `compare` and search never read the files again.
 struct RunAnalysis: Sendable {
     /// The config's `validation.capital`: the capital rule's last resort, as in validation.
     let configuredCapital: Double

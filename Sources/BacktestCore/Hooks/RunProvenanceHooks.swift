@@ -60,7 +60,7 @@ struct RunProvenanceHooks: Sendable {
     /// original's.
     func ended(_ record: RunRecord) -> [String] {
         let runDir = record.runDir
-        LateSync.run { RunProvenance.syncFinished(runDir: runDir) }
+        LateSync.run { MetadataDocument.syncEnd(runDir: runDir) }
         guard let original = record.extra[Self.rerunOfKey]?.stringValue, RunStore.isValidRunID(original) else { return [] }
         return recordReproduction(rerun: record, original: original,
                                   results: RunProvenance.recordedResults(runDir: record.runDir) ?? [])

@@ -52,6 +52,15 @@ public struct RunRecord: Sendable, Equatable {
         profile = nil; validation = nil; warnings = []; logLinesLost = 0; extra = [:]
     }
 
+    /// Ends a run whose script never started (the claim, the submission or the spec failed): failed with
+    /// `spawn_error`, now, saying why.
+    public mutating func failBeforeStart(_ message: String) {
+        status = .failed
+        failure = .spawnError
+        completedAt = ISOTime.nowMillis()
+        errorMessage = message
+    }
+
     public var durationSeconds: Double? {
         guard let s = startedAt else { return nil }
         let end = completedAt ?? ISOTime.nowMillis()

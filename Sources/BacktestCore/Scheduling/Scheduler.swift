@@ -161,10 +161,7 @@ public final class Scheduler: Sendable {
         slot.close()
         if rc != 0 {
             var r = record
-            r.status = .failed
-            r.failure = .spawnError
-            r.completedAt = ISOTime.nowMillis()
-            r.errorMessage = "could not start the supervisor \(supervisorExecutable): \(errnoText(rc))"
+            r.failBeforeStart("could not start the supervisor \(supervisorExecutable): \(errnoText(rc))")
             try? store.save(r)
             return .failed
         }
@@ -217,10 +214,7 @@ public final class Scheduler: Sendable {
 
     /// A run that never became a job fails with `spawn_error`, and is not counted against `max_jobs`.
     private func failSubmission(_ record: inout RunRecord, _ message: String) -> ClaimResult {
-        record.status = .failed
-        record.failure = .spawnError
-        record.completedAt = ISOTime.nowMillis()
-        record.errorMessage = message
+        record.failBeforeStart(message)
         try? store.save(record)
         SlurmJobMark.remove(runID: record.runID, layout: layout)
         return .failed

@@ -75,10 +75,7 @@ struct SlurmReconciler {
         guard let lock = FileLock.tryAcquire(paths.lock) else { return false }
         defer { lock.close() }
         if var record = try? store.load(paths: paths), record.status == .queued {
-            record.status = .failed
-            record.failure = .spawnError
-            record.completedAt = ISOTime.nowMillis()
-            record.errorMessage = "the run never reached Slurm: the process submitting it stopped during sbatch, and Slurm has no job bt-\(runID)"
+            record.failBeforeStart("the run never reached Slurm: the process submitting it stopped during sbatch, and Slurm has no job bt-\(runID)")
             try? store.save(record)
         }
         unlink(layout.slurmJob(runID))

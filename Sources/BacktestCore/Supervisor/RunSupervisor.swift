@@ -100,11 +100,7 @@ struct RunSupervisor {
         let running = record
         DispatchQueue.global().async(group: started) {
             cwdCapture?.watchRest()
-            var warnings: [String] = []
-            do throws(CoreError) { try store.save(running, sync: false) } catch {
-                diagnostics.write("cannot save the record: \(error)")
-                warnings.append("run.json could not be updated to running (\(RecordReserve.reason(error)))")
-            }
+            var warnings = Self.saveInterim(running, store, diagnostics).map { [$0] } ?? []
             StepTrace.mark("supervisor: running saved")
             // A cancel that came while we were starting found no pid to signal: it left a request, which we
             // read only now that our pid is on record (so one of the two always sees the other).
@@ -169,8 +165,8 @@ struct RunSupervisor {
     /// The script ended by itself: validate, then decide completed or failed.
     private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], _ ctx: Context) {
         record.status = .validating
-        let store = ctx.store, validating = record
-        let interim = DelayedSave(after: Self.validatingSaveDelay) { try? store.save(validating, sync: false) }
+        let store = ctx.store, validating = record, diagnostics = diagnostics
+        let interim = DelayedSave(after: Self.validatingSaveDelay) { _ = Self.saveInterim(validating, store, diagnostics) }
         // The metrics read the same files as validation but need nothing from it: on another core meanwhile
         // (the script's is free now).
         let metrics = Mutex<JSONObject>([:])
@@ -244,12 +240,15 @@ struct RunSupervisor {
     /// A save while the run goes on. One that fails (a full disk) costs followers an interim status, never
     /// the run: it goes on, and the final record says what could not be saved. Not synced (each fsync is
     /// ~0.4 ms on the path of every run): what a power cut can take is an interim status of a run that the
-    /// cut interrupted anyway; the final record, which says how the run ended, is synced.
-    private func save(_ record: inout RunRecord, _ ctx: Context) {
-        do { try ctx.store.save(record, sync: false) } catch {
+    /// cut interrupted anyway; the final record, which says how the run ended, is synced. Returns the warning
+    /// for the final record when it failed. Static: it runs on other threads (the rest of the start, the
+    /// delayed `validating`).
+    private static func saveInterim(_ record: RunRecord, _ store: RunStore, _ diagnostics: SupervisorDiagnostics) -> String? {
+        do { try store.save(record, sync: false) } catch {
             diagnostics.write("cannot save the record: \(error)")
-            record.warnings.append("run.json could not be updated to \(record.status.rawValue) (\(RecordReserve.reason(error)))")
+            return "run.json could not be updated to \(record.status.rawValue) (\(RecordReserve.reason(error)))"
         }
+        return nil
     }
 
     /// The final record must land, or the run would end up interrupted and its exit code lost: through the

@@ -26,9 +26,7 @@ enum StandbyWarmUp {
     }
 
     private static func run(layout: WorkspaceLayout, makeHooks: (WorkspaceLayout) -> SupervisorHooks) {
-        let dir = layout.runsDir + "/00000000_000000_000"
-        var record = RunRecord(runID: "00000000_000000_000", script: "warm_up.py", params: ["fast": 10, "name": "x"],
-                               createdAt: ISOTime.nowMillis(), runDir: dir, outputDir: dir + "/results")
+        var record = sampleRecord(in: layout.runsDir + "/" + sampleRunID)
         record.status = .running
         record.startedAt = ISOTime.nowMillis()
         record.warnings = ["warm-up"]
@@ -62,14 +60,21 @@ enum StandbyWarmUp {
         for (name, text) in sampleResults {
             guard (try? AtomicFile.write(Array(text.utf8), to: dir + "/results/" + name, sync: false)) != nil else { return }
         }
-        var record = RunRecord(runID: "00000000_000000_000", script: "warm_up.py", params: ["capital": 1_000_000],
-                               createdAt: ISOTime.nowMillis(), runDir: dir, outputDir: dir + "/results")
+        var record = sampleRecord(in: dir)
         record.status = .validating
         record.exitCode = 0
         _ = hooks.validate(record, spec)
         _ = hooks.analyse(record, spec)
         _ = RunProvenance.finish(runDir: dir, backtestID: record.runID, exitCode: 0, durationSeconds: 0.1,
                                  status: "completed", sync: false)
+    }
+
+    static let sampleRunID = "00000000_000000_000"
+
+    /// A queued record of the sample run, living in `dir`.
+    private static func sampleRecord(in dir: String) -> RunRecord {
+        RunRecord(runID: sampleRunID, script: "warm_up.py", params: ["capital": 1_000_000, "fast": 10],
+                  createdAt: ISOTime.nowMillis(), runDir: dir, outputDir: dir + "/results")
     }
 
     /// A run's results as `Tests/Fixtures/make_outputs.py --trades 3 --days 5` writes them.

@@ -37,6 +37,7 @@ public enum SupervisorCommand {
             // Descriptor 4 is held by a placeholder until then: the run lock goes there, and dup2 would
             // silently close whatever the warm-up had opened on it meanwhile (the index, for one).
             holdRunLockPlace()
+            // No run dir yet: a placeholder stands for it, for the options' other members.
             if let options = Options(["-"] + arguments.dropFirst()) {
                 StandbyWarmUp.start(layout: WorkspaceLayout(root: options.workspaceRoot, runsDir: options.runsDir), makeHooks: makeHooks)
             }
@@ -106,10 +107,7 @@ public enum SupervisorCommand {
         }
         let spec: RunSpec
         do { spec = try store.loadSpec(paths: paths) } catch {
-            record.status = .failed
-            record.failure = .spawnError
-            record.errorMessage = "cannot read the run's spec: \(error)"
-            record.completedAt = ISOTime.nowMillis()
+            record.failBeforeStart("cannot read the run's spec: \(error)")
             diagnostics.write(record.errorMessage!)
             try? RunStore(layout: layout, index: makeHooks().index).save(record)
             return 1
