@@ -87,7 +87,7 @@ struct RunProvenanceHooks: Sendable {
             mine.extra[Self.reproductionKey] = .object(verdict)
             try store.save(mine)
         } catch { warnings.append("reproduction: \(error)") }
-        if let lock = FileLock(path: originalPaths.lock) {
+        if let lock = FileLock(path: originalPaths.lock, create: false) {
             lock.lock()
             defer { lock.close() }
             do {

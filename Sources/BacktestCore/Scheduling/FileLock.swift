@@ -8,9 +8,12 @@ final class FileLock {
     /// The descriptor; -1 once closed.
     private(set) var fd: Int32
 
-    /// Opens (creating) the lock file without locking it. nil when it cannot be opened (run dir gone).
-    init?(path: String) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Opens the lock file without locking it, creating it unless `create` is false. nil when it cannot be
+    /// opened (run dir gone). Another run's lock is opened with `create: false`: its directory may be being
+    /// deleted, and a lock file made in it between the removal of its files and of the directory would leave
+    /// the directory behind.
+    init?(path: String, create: Bool = true) {
+        let fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
         self.fd = fd
     }

@@ -365,7 +365,7 @@ public final class Workspace: Sendable {
             if let sweepID = SweepRecord.sweepID(ofRun: r.runID) { sweeps.addDeleted([r.runID], to: sweepID) }
             // An ended run's supervisor still completes its metadata under the run lock after the final
             // record: wait for it, or it would write into the dir again after it is gone.
-            let lock = FileLock(path: layout.run(r.runID).lock)
+            let lock = FileLock(path: layout.run(r.runID).lock, create: false)
             lock?.lock()
             FileSystem.removeTree(r.runDir)
             lock?.close()
