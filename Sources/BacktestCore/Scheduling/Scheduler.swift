@@ -230,8 +230,12 @@ public final class Scheduler: Sendable {
         defer { sched.close() }
         let entry = layout.queueEntry(runID)
         guard FileSystem.exists(entry) else { return nil }
-        // The run lock too, so that an interruption check never sees it queued without an entry.
-        guard let lock = FileLock.tryAcquire(layout.run(runID).lock) else { return nil }
+        // The run lock too, so that an interruption check never sees it queued without an entry. With its
+        // entry there and sched.lock held, nobody has claimed the run: a holder is its maker closing it, or a
+        // child being spawned by another thread of the process that made it (it holds a copy of every
+        // descriptor until its exec). Either lets go in a moment: wait, rather than leave the run queued.
+        guard let lock = FileLock(path: layout.run(runID).lock) else { return nil }
+        lock.lock()
         defer { lock.close() }
         var r = try store.load(runID: runID)
         guard r.status == .queued else { unlink(entry); return r }
