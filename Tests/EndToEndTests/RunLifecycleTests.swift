@@ -57,6 +57,19 @@ final class RunLifecycleTests: XCTestCase {
         }
     }
 
+    /// A run handed straight to a waiting supervisor gets its index row a moment after the answer
+    /// (`LateIndexRows`): a `list` sent right after the answer still finds it, every time.
+    func testListRightAfterTheAnswerFindsTheRun() throws {
+        try ws.write("quick.py", "print('hi')\n")
+        let s = try ws.server()
+        for _ in 0..<10 {
+            let id = try s.startRun("quick.py", extra: ["profile": "none"])
+            let listed = try s.result("list", ["limit": 5])
+            XCTAssertTrue(listed["runs"].arrayValue?.contains { $0["run_id"] == .string(id) } == true, "run \(id) is listed at once")
+            _ = try waitForEnd(s, id)
+        }
+    }
+
     func testCrashFailsWithExitCodeAndKeepsStderr() throws {
         let s = try ws.server()
         let id = try s.startRun("fixtures/scripts/crash.py")

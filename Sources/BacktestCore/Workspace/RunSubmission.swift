@@ -24,6 +24,8 @@ struct RunSubmission: Sendable {
     /// which a server started afresh must not pay again on its first `run`.
     let interpreters: InterpreterCache
     let cache: ResultCache
+    /// The index rows of runs started at once, written after their start (`LateIndexRows`).
+    let lateRows: LateIndexRows
 
     var layout: WorkspaceLayout { config.layout }
     /// Where interpreter commands are looked up: the PATH scripts inherit.
@@ -35,12 +37,13 @@ struct RunSubmission: Sendable {
         allocator = RunIDAllocator(runsDir: config.layout.runsDir)
         interpreters = InterpreterCache(file: config.layout.interpreterCache)
         cache = ResultCache(layout: config.layout, store: store)
+        lateRows = LateIndexRows(index: index)
     }
 
     /// Creates the run, queued. `startNow` may start it at once, taking over its lock (`Scheduler.startNow`);
-    /// otherwise it gets a queue entry, and `queued` is called as soon as it can be claimed (the caller asks
-    /// for a scheduling pass there). Either way before its index row is written: the run's start need not
-    /// wait for that.
+    /// its index row is then written a moment later (`LateIndexRows`). Otherwise it gets a queue entry, and
+    /// `queued` is called as soon as it can be claimed (the caller asks for a scheduling pass there), before
+    /// its index row is written: the run's start need not wait for that.
     func submit(_ req: RunRequest, startNow: (RunPaths, FileLock) -> Bool = { _, _ in false },
                 queued: () -> Void = {}) throws(CoreError) -> RunRecord {
         let scriptsDir = req.scriptsDirOverride.map { PathText.join(config.root, $0) } ?? config.scriptsDir
@@ -114,16 +117,17 @@ struct RunSubmission: Sendable {
             let version = RunIndex.version(of: paths.runDir)
             if let creating, startNow(paths, creating) {
                 creating.close()  // the supervisor holds its own copy of the lock now
-            } else {
-                let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                guard fd >= 0 else {
-                    throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
-                }
-                close(fd)
-                // Claimable now: the lock must be free for the pass that `queued` asks for.
-                creating?.close()
-                queued()
+                lateRows.add(record, version: version)
+                return record
             }
+            let fd = open(layout.queueEntry(runID), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw .workspace(path: layout.queueEntry(runID), reason: "cannot queue the run: \(errnoText())")
+            }
+            close(fd)
+            // Claimable now: the lock must be free for the pass that `queued` asks for.
+            creating?.close()
+            queued()
             index.upsert([(record, version)])
             return record
         } catch {

@@ -124,6 +124,7 @@ public final class Workspace: Sendable {
     }
 
     deinit {
+        submission.lateRows.flush()
         ticker.stop()
         follower.stop()
     }
@@ -201,6 +202,7 @@ public final class Workspace: Sendable {
     public func list(status: [RunStatus]? = nil, script: String? = nil, tag: String? = nil, since: Int64? = nil,
                      until: Int64? = nil, where filter: RunFilter? = nil, orderBy: RunOrder? = nil, limit: Int = 50,
                      offset: Int = 0, ascending: Bool = false) throws(CoreError) -> (total: Int, runs: [RunRecord]) {
+        submission.lateRows.flush()
         repair.refreshActive()
         let page = try index.query(RunQuery(statuses: status, script: script, tag: tag, sinceMillis: since, untilMillis: until,
                                              filter: filter, order: orderBy, limit: max(0, limit), offset: max(0, offset),
@@ -210,6 +212,7 @@ public final class Workspace: Sendable {
 
     /// Runs now running or validating, and runs waiting in the queue, in the whole workspace.
     public func counts() -> (active: Int, queued: Int) {
+        submission.lateRows.flush()
         let active = repair.refreshActive()
         let running = active.filter { $0.status.needsSupervisor }.count
         return (running, active.count - running)
@@ -370,6 +373,7 @@ public final class Workspace: Sendable {
             FileSystem.removeTree(r.runDir)
             lock?.close()
         }
+        submission.lateRows.flush()  // a row written late must not bring a deleted run back
         index.remove(runIDs: records.map(\.runID))
         return records.map(\.runID)
     }
