@@ -266,6 +266,8 @@ final class SlurmTests: XCTestCase {
         XCTAssertEqual(end["params"]["failure"], "spawn_error")
         XCTAssertTrue(end["params"]["error_message"].stringValue?.contains("never reached Slurm") == true, "\(end)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws.root + "/backtests/.backtest-rpc/slurm-jobs/" + lost))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ws.runDir(lost) + "/.slurm-job"),
+                       "the failed run's own dir no longer says it is being submitted")
     }
 
     // MARK: - Many runs

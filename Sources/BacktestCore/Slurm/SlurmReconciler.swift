@@ -78,7 +78,9 @@ struct SlurmReconciler {
             record.failBeforeStart("the run never reached Slurm: the process submitting it stopped during sbatch, and Slurm has no job bt-\(runID)")
             try? store.save(record)
         }
-        unlink(layout.slurmJob(runID))
+        // Both marks, as for any submission that failed (`Scheduler.failSubmission`): the run never became a
+        // job, and its own dir must not go on saying `submitting`.
+        SlurmJobMark.remove(runID: runID, layout: layout)
         return true
     }
 
