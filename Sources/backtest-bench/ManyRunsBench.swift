@@ -154,6 +154,13 @@ enum ManyRunsBench {
         if let a = offsets["supervisor: script spawned"], let b = offsets["supervisor: script ended"], a.count == b.count {
             let script = CaptureBench.median(zip(a, b).map { $1 - $0 })
             print("  the script under the supervisor: \(CaptureBench.fmt(script * 1000, 2)) ms; direct: \(CaptureBench.fmt(direct * 1000, 2)) ms")
+            // Per run, then the median: what the server adds on each side of the script, without the script's
+            // own round-to-round spread.
+            if let c = offsets["client: final status received"], c.count == b.count {
+                let after = CaptureBench.median(zip(b, c).map { $1 - $0 })
+                print("  before the spawn (run sent -> script spawned) \(CaptureBench.fmt(CaptureBench.median(a) * 1000, 2)) ms; "
+                      + "after the script (script ended -> final status at the client) \(CaptureBench.fmt(after * 1000, 2)) ms")
+            }
         }
     }
 
