@@ -30,6 +30,28 @@ public struct JSONWriter {
         return w.bytes
     }
 
+    /// `rendered`, an object as `pretty` writes it, with `members` added at its end: the bytes `pretty` gives
+    /// for the object with them, without rendering the rest again. None of `members` may be in it already.
+    /// Nil when `rendered` is no non-empty object written by `pretty`.
+    public static func pretty(extending rendered: [UInt8], with members: [(String, JSONValue)],
+                              numbersAsWritten: Bool = false) -> [UInt8]? {
+        let closing: [UInt8] = [0x0A, UInt8(ascii: "}"), 0x0A]
+        guard rendered.count > 4, rendered.first == UInt8(ascii: "{"), rendered.suffix(3).elementsEqual(closing) else { return nil }
+        var w = JSONWriter()
+        w.numbersAsWritten = numbersAsWritten
+        w.bytes.reserveCapacity(rendered.count + 1024)
+        w.bytes.append(contentsOf: rendered.dropLast(3))
+        for (k, e) in members {
+            w.bytes.append(UInt8(ascii: ","))
+            w.newline(2)
+            w.writeString(k)
+            w.append(": ")
+            w.writePretty(e, indent: 2)
+        }
+        w.bytes.append(contentsOf: closing)
+        return w.bytes
+    }
+
     public mutating func write(_ v: JSONValue) {
         switch v {
         case .null: append("null")

@@ -58,6 +58,8 @@ public enum RunProvenance {
     public struct Started: Sendable {
         /// The document as written (keep it to show or to finish with).
         public var document: MetadataDocument
+        /// Its bytes as written (nil when it could not be written), for `finish` to extend.
+        public var bytes: [UInt8]?
         /// For the run record's `warnings`.
         public var warnings: [String]
         /// Debug lines for the run's log (capture mode, captured files).
@@ -115,12 +117,14 @@ public enum RunProvenance {
             interpreterIsPython: interpreter != nil && (InterpreterCache.isPythonLike(r.interpreter ?? "")
                 || InterpreterCache.isPythonLike(interpreter?.path ?? "")),
             inputNames: r.inputs)
+        var bytes: [UInt8]?
         do {
-            try MetadataDocument.writeStart(document, runDir: r.runDir)
+            bytes = try MetadataDocument.writeStart(document, runDir: r.runDir)
         } catch {
             warnings.append("metadata: \(error)")
         }
-        return Started(document: document, warnings: warnings, log: log, rerunScript: r.rerun?.script(inCodeDir: codeDir))
+        return Started(document: document, bytes: bytes, warnings: warnings, log: log,
+                       rerunScript: r.rerun?.script(inCodeDir: codeDir))
     }
 
     /// For a rerun, before its script is spawned: copies the original's captured code into the new run's
@@ -146,19 +150,27 @@ public enum RunProvenance {
     /// validation), before the record turns terminal, so that a rerun waiting on it finds the hashes.
     /// Without `sync` the caller makes the document durable later (`MetadataDocument.syncEnd`), off the path to
     /// the final status.
-    /// `start`: the document `start` wrote, when this process has it (else it is read back from the file).
+    /// `start`: what `start` did, when this process has it (else the document is read back from the file).
+    /// `results`: the result files' hashes, when the caller took them already (`hashResults`).
     public static func finish(runDir: String, backtestID: String, exitCode: Int?, durationSeconds: Double,
-                              status: String, start: MetadataDocument? = nil, sync: Bool = true) -> Finished {
-        let results = ResultHashes.hashAll(resultsDir: runDir + "/results")
+                              status: String, start: Started? = nil, results hashed: [CapturedFile]? = nil,
+                              sync: Bool = true) -> Finished {
+        let results = hashed ?? hashResults(runDir: runDir)
         let outcome = RunOutcome(exitCode: exitCode, durationSeconds: durationSeconds, status: status, resultFiles: results)
         var warnings: [String] = []
         do {
-            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID, start: start?.json().objectValue,
-                                          sync: sync)
+            try MetadataDocument.writeEnd(outcome, runDir: runDir, backtestID: backtestID,
+                                          start: start.flatMap { $0.bytes == nil ? $0.document.json().objectValue : nil },
+                                          startBytes: start?.bytes, sync: sync)
         } catch {
             warnings.append("metadata: \(error)")
         }
         return Finished(resultFiles: results, warnings: warnings)
+    }
+
+    /// The hash of every file of a run's results dir.
+    public static func hashResults(runDir: String) -> [CapturedFile] {
+        ResultHashes.hashAll(resultsDir: runDir + "/results")
     }
 
     /// The result files recorded in a finished run's metadata (for `Reproduction.compare`); nil when the

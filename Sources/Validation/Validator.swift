@@ -34,8 +34,25 @@ public enum Validator {
         var log: ExecutionLogCheck?
     }
 
+    /// What the built-in profile found in the result files (everything but the run's log).
+    struct BacktestResults: Sendable {
+        var metadata: MetadataCheck
+        var capital: Capital
+        var trades: TradesCheck
+        var pnl: PnLCheck
+        var summary: SummaryCheck
+    }
+
     static func backtest(config: ValidationConfig, context: ValidationContext, started: ContinuousClock.Instant,
                          isCancelled: @Sendable () -> Bool) -> ValidationReport {
+        let (results, log) = backtestFiles(config: config, context: context, withLog: true, isCancelled: isCancelled)
+        return backtestReport(results, log: log!, config: config, started: started, isCancelled: isCancelled)
+    }
+
+    /// Reads the result files (and, `withLog`, the run's log beside them) at the same time on the available
+    /// cores, or one after the other on the calling thread (`serial`).
+    static func backtestFiles(config: ValidationConfig, context: ValidationContext, withLog: Bool, serial: Bool = false,
+                              isCancelled: @Sendable () -> Bool) -> (BacktestResults, ExecutionLogCheck?) {
         let dir = context.resultsDir
         // metadata.json first: it is small, and it may hold the capital the drawdown rule needs.
         let metadata = MetadataCheck.run(resultsDir: dir)
@@ -48,7 +65,10 @@ public enum Validator {
         let maxLoss = config.maxLossPerTrade
         let runDir = context.runDir
         // The big file's parts first, so that the small files fill in around them.
-        DispatchQueue.concurrentPerform(iterations: tradeJobs + 3) { job in
+        let jobs = tradeJobs + (withLog ? 3 : 2)
+        let perform: (Int, @Sendable (Int) -> Void) -> Void = serial ? { n, job in for k in 0..<n { job(k) } }
+            : { n, job in DispatchQueue.concurrentPerform(iterations: n, execute: job) }
+        perform(jobs) { job in
             switch job {
             case ..<tradeJobs:
                 let part = TradesCheck.readPart(plan, job, maxLoss: maxLoss, isCancelled: isCancelled)
@@ -66,8 +86,14 @@ public enum Validator {
         }
         let done = slots.withLock { $0 }
         let trades = TradesCheck.finish(plan, parts: done.tradesParts.map { $0! }, config: config)
-        let pnl = done.pnl!, summary = done.summary!, log = done.log!
+        return (BacktestResults(metadata: metadata, capital: capital, trades: trades, pnl: done.pnl!, summary: done.summary!),
+                done.log)
+    }
 
+    /// The built-in profile's report from what the files showed.
+    static func backtestReport(_ r: BacktestResults, log: ExecutionLogCheck, config: ValidationConfig,
+                               started: ContinuousClock.Instant, isCancelled: @Sendable () -> Bool) -> ValidationReport {
+        let (trades, pnl, summary, metadata) = (r.trades, r.pnl, r.summary, r.metadata)
         var b = ReportBuilder(defaults: BacktestRules.defaults, overrides: config.severities)
         b.cancelled = trades.cancelled || pnl.cancelled || log.cancelled || isCancelled()
         b.add(trades.findings.finished())
@@ -89,7 +115,7 @@ public enum Validator {
         b.file(MetadataCheck.file, FileCheck(exists: metadata.exists, size: metadata.size))
         b.file(ExecutionLogCheck.file, FileCheck(exists: log.exists, size: log.size,
                                                  rowCount: log.exists && !log.cancelled ? log.lines : nil))
-        return b.build(profile: ValidationConfig.builtinProfile, started: started, capital: capital,
+        return b.build(profile: ValidationConfig.builtinProfile, started: started, capital: r.capital,
                        calendar: config.calendar.name)
     }
 }

@@ -26,7 +26,7 @@ final class SupervisorHooksTests: XCTestCase {
                 j.add("onStart done")
                 return ["metadata: no git"]
             },
-            validate: { r, _ in
+            validate: { r, _, _ in
                 j.add("validate \(r.status.rawValue) exit=\(r.exitCode.map(String.init) ?? "nil")")
                 return (valid, ["checked": .bool(true)], errors)
             },
@@ -78,7 +78,7 @@ final class SupervisorHooksTests: XCTestCase {
             defer { S.remove(run) }
             let store = RunStore(layout: run.layout, index: nil)
             let seenOnDisk = Mutex<RunStatus?>(nil)
-            let hooks = SupervisorHooks(index: nil, validate: { r, _ in
+            let hooks = SupervisorHooks(index: nil, validate: { r, _, _ in
                 if slow {
                     // Waits for the delayed save to land, as a client polling `status` would see it.
                     let deadline = Date().addingTimeInterval(10)

@@ -201,7 +201,8 @@ final class SupervisorRunTests: XCTestCase {
         let r = RunRecord(runID: "1", script: "s", createdAt: 0, runDir: "/x", outputDir: "/x/results")
         let s = RunSpec(executable: "/bin/true", argv: ["true"], envAdded: [:], baseEnv: [:], cwd: "/", timeoutSeconds: nil,
                         killGraceSeconds: 5, profile: nil, scriptPath: "/bin/true", workspaceRoot: "/", inputs: [])
-        XCTAssertTrue(h.validate(r, s).valid)
+        XCTAssertTrue(h.validate(r, s, nil).valid)
+        XCTAssertNil(h.prepareEnd, "nothing is done ahead")
         XCTAssertEqual(h.onStart(r, s), [])
         XCTAssertEqual(h.afterEnd(r, s), [])
     }

@@ -64,6 +64,55 @@ final class ValidationEndToEndTests: XCTestCase {
         XCTAssertEqual(ws.record(id)?["validation"], v)
     }
 
+    /// The end's work on the result files begins while the script is still exiting (`EarlyEnd`). A script
+    /// that rewrites its results after a pause long enough for that work to be done, and exits the instant
+    /// it has (no time for the work to be done again), gets its run judged on what it wrote last:
+    /// validation, metrics and the recorded hashes.
+    func testResultsRewrittenAfterAPauseAreJudgedAsTheyEndedUp() throws {
+        try ws.write("rewrite.py", """
+            import os, sys, time
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
+            import make_outputs
+            out = os.environ["BACKTEST_OUTPUT_DIR"]
+            first, last = sys.argv[1], sys.argv[2]
+            make_outputs.generate(out, trades=400, days=60, defect=None if first == "clean" else first)
+            print("first outputs:", first, flush=True)
+            time.sleep(0.3)
+            make_outputs.generate(out, trades=400, days=60, defect=None if last == "clean" else last)
+            print("last outputs:", last, flush=True)
+            os._exit(0)
+
+            """)
+        let s = try ws.server()
+        let broken = try s.startRun("rewrite.py", extra: ["args": ["clean", "nan_last_cumulative"]])
+        let mended = try s.startRun("rewrite.py", extra: ["args": ["nan_last_cumulative", "clean"]])
+        let clean = try s.startRun("rewrite.py", extra: ["args": ["clean", "clean"]])
+        let b = try waitForEnd(s, broken), m = try waitForEnd(s, mended), c = try waitForEnd(s, clean)
+        XCTAssertEqual(b["params"]["status"], "failed", "\(b)")
+        XCTAssertEqual(b["params"]["failure"], "validation")
+        XCTAssertTrue(b["params"]["error_message"].stringValue?.contains("cumulative_pnl is empty") == true, "\(b)")
+        XCTAssertEqual(m["params"]["status"], "completed", "\(m)")
+        XCTAssertEqual(c["params"]["status"], "completed", "\(c)")
+        let mendedRecord = try s.result("status", ["run_id": .string(mended)])
+        let cleanRecord = try s.result("status", ["run_id": .string(clean)])
+        XCTAssertEqual(mendedRecord["validation"]["valid"], true)
+        XCTAssertFalse(mendedRecord["metrics"].isNull)
+        XCTAssertEqual(mendedRecord["metrics"], cleanRecord["metrics"], "the metrics of the files as they ended up")
+        // The metadata's hashes are those of the files on disk now.
+        for id in [broken, mended] {
+            let meta = try JSONParser.parse(try XCTUnwrap(ws.read(id, "metadata/backtest_metadata.json")))
+            let files = meta["result_files"].arrayValue ?? []
+            XCTAssertEqual(files.count, 4, "\(files)")
+            for f in files {
+                let results = ws.runDir(id) + "/results", path = results + "/" + (f["path"].stringValue ?? "")
+                let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+                let sum = try runChecked(["sha256sum", path], cwd: results).split(separator: " ").first.map(String.init)
+                XCTAssertEqual(f["size"].intValue, bytes.count, "\(id) \(f)")
+                XCTAssertEqual(f["sha256"].stringValue, sum, "\(id) \(f)")
+            }
+        }
+    }
+
     func testRunWithoutOutputsFailsValidationNamingTheFiles() throws {
         let s = try ws.server()
         let id = try s.startRun("fixtures/scripts/log_flood.py", params: ["lines": 2000])

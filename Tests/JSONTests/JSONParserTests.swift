@@ -112,6 +112,21 @@ final class JSONWriterTests: XCTestCase {
         let text = String(decoding: JSONWriter.pretty(["a": [1], "b": [:]]), as: UTF8.self)
         XCTAssertEqual(text, "{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}\n")
     }
+
+    /// Members appended to an object already rendered: the very bytes of rendering the whole object.
+    func testPrettyExtendingARenderedObject() throws {
+        let start: JSONObject = ["a": [1, ["x": "y"]], "b": [:], "c": "é\n"]
+        let more: [(String, JSONValue)] = [("d", ["e": [true, .null], "f": []]), ("g", 2.5), ("h", [[1], [:]])]
+        var whole = start
+        for (k, v) in more { whole[k] = v }
+        let extended = try XCTUnwrap(JSONWriter.pretty(extending: JSONWriter.pretty(.object(start)), with: more))
+        XCTAssertEqual(String(decoding: extended, as: UTF8.self), String(decoding: JSONWriter.pretty(.object(whole)), as: UTF8.self))
+        XCTAssertEqual(JSONWriter.pretty(extending: JSONWriter.pretty(.object(start)), with: []), JSONWriter.pretty(.object(start)))
+        // Not an object as `pretty` writes it: nothing to extend.
+        XCTAssertNil(JSONWriter.pretty(extending: JSONWriter.pretty([:]), with: more))
+        XCTAssertNil(JSONWriter.pretty(extending: JSONWriter.pretty([1, 2]), with: more))
+        XCTAssertNil(JSONWriter.pretty(extending: Array(#"{"a":1}"#.utf8), with: more))
+    }
 }
 
 final class JSONValueTests: XCTestCase {

@@ -71,6 +71,22 @@ final class MetadataDocumentTests: XCTestCase {
         XCTAssertEqual(FileSystem.walkFiles(runDir), ["metadata/backtest_metadata.json"])
     }
 
+    /// The end appended to the start's bytes (what a supervisor does) is the document rendered whole (what a
+    /// process that reads the start back does).
+    func testTheEndAppendedToTheStartsBytesIsTheWholeDocument() throws {
+        let appended = TestFiles.makeTempDir(self), rendered = TestFiles.makeTempDir(self)
+        let bytes = try MetadataDocument.writeStart(document(), runDir: appended)
+        try MetadataDocument.writeStart(document(), runDir: rendered)
+        let outcome = RunOutcome(exitCode: 0, durationSeconds: 1.5, status: "completed",
+                                 resultFiles: [CapturedFile(path: "trades.csv", size: 100, sha256: "ef")],
+                                 completedAt: "2026-11-21T10:13:20.623Z")
+        try MetadataDocument.writeEnd(outcome, runDir: appended, backtestID: "x", startBytes: bytes)
+        try MetadataDocument.writeEnd(outcome, runDir: rendered, backtestID: "x")
+        let a = try XCTUnwrap(TestFiles.read(MetadataDocument.path(runDir: appended)))
+        XCTAssertEqual(a, try XCTUnwrap(TestFiles.read(MetadataDocument.path(runDir: rendered))))
+        XCTAssertEqual(try JSONParser.parse(a)["result_files"].arrayValue?.first?["path"], "trades.csv")
+    }
+
     func testEndWithoutStartStillRecordsTheOutcome() throws {
         let runDir = TestFiles.makeTempDir(self)
         try MetadataDocument.writeEnd(RunOutcome(exitCode: nil, durationSeconds: 0, status: "failed", resultFiles: []),

@@ -15,7 +15,7 @@ struct RunProvenanceHooks: Sendable {
     var reproduction = ReproductionRules.none
     /// The start document as `started` wrote it: `ending` completes it without reading it back (hooks are
     /// made for one run).
-    let startDocument = Shared<MetadataDocument?>(nil)
+    let startDocument = Shared<RunProvenance.Started?>(nil)
 
     /// The record member a rerun names its original in.
     static let rerunOfKey = "rerun_of"
@@ -37,7 +37,7 @@ struct RunProvenanceHooks: Sendable {
             workingDirectory: spec.cwd, workspaceRoot: spec.workspaceRoot, runDir: record.runDir, inputs: spec.inputs,
             rerun: rerun, startedAt: record.startedAt.map { ISOTime.format(millis: $0) })
         let started = RunProvenance.start(request, interpreters: InterpreterCache(file: layout.interpreterCache))
-        startDocument.withLock { $0 = started.document }
+        startDocument.withLock { $0 = started }
         // Which files were captured, and how, is for people debugging a capture; it stays out of the
         // script's own execution.log.
         if !started.log.isEmpty {
@@ -50,10 +50,11 @@ struct RunProvenanceHooks: Sendable {
     /// Before the final record: complete the metadata, so a client that sees the final status finds it done.
     /// Not synced here: its fsync (~0.4 ms) waits until the final record is out (`ended`), and a power cut in
     /// between takes what it would take a moment earlier.
-    func ending(_ record: RunRecord, _ spec: RunSpec) -> [String] {
+    /// `resultHashes`: the result files' hashes when they were taken ahead (`PreparedEnd`).
+    func ending(_ record: RunRecord, _ spec: RunSpec, resultHashes: [CapturedFile]? = nil) -> [String] {
         RunProvenance.finish(runDir: record.runDir, backtestID: record.runID, exitCode: record.exitCode,
                              durationSeconds: record.durationSeconds ?? 0, status: record.status.rawValue,
-                             start: startDocument.withLock { $0 }, sync: false).warnings
+                             start: startDocument.withLock { $0 }, results: resultHashes, sync: false).warnings
     }
 
     /// After the final record: the metadata is made durable, and a rerun compares its result hashes with its

@@ -23,20 +23,34 @@ public struct RunValidation: Sendable {
     /// Validates a run's results with its profile (or the one asked for).
     public func validate(_ record: RunRecord, profile: String? = nil,
                          isCancelled: @escaping @Sendable () -> Bool = { false }) throws(CoreError) -> ValidationReport {
-        let context = ValidationContext(resultsDir: record.outputDir, runDir: record.runDir, params: record.params)
         do {
-            return try Validator.validate(profile: profile ?? record.profile, config: config, context: context,
+            return try Validator.validate(profile: profile ?? record.profile, config: config, context: context(record),
                                           isCancelled: isCancelled)
         } catch { throw .profileNotFound(profile: error.profile, available: error.available) }
     }
 
     /// The supervisor's validation hook: valid or not, the report for the record, and the first errors.
-    public func hook(_ record: RunRecord, _ spec: RunSpec) -> SupervisorHooks.Validation {
+    /// The result files' part of `hook`, ahead of the run's end (`PreparedValidation`); nil for a profile that
+    /// is not split so.
+    public func prepare(_ record: RunRecord, _ spec: RunSpec) -> PreparedValidation? {
+        Validator.prepare(profile: spec.profile ?? record.profile, config: config, context: context(record))
+    }
+
+    /// `prepared`: the part `prepare` did, when no result file changed since.
+    public func hook(_ record: RunRecord, _ spec: RunSpec, prepared: PreparedValidation? = nil) -> SupervisorHooks.Validation {
+        if let prepared {
+            let report = prepared.finish(context: context(record))
+            return (report.valid, report.json(), report.errors.prefix(3).map(\.message))
+        }
         do {
             let report = try validate(record, profile: spec.profile)
             return (report.valid, report.json(), report.errors.prefix(3).map(\.message))
         } catch {
             return (false, .null, [error.description])
         }
+    }
+
+    private func context(_ record: RunRecord) -> ValidationContext {
+        ValidationContext(resultsDir: record.outputDir, runDir: record.runDir, params: record.params)
     }
 }

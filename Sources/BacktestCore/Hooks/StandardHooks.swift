@@ -1,4 +1,5 @@
 import JSON
+import Provenance
 import Synchronization
 import Validation
 
@@ -12,23 +13,26 @@ public enum StandardHooks {
         let validation = config.flatMap { try? RunValidation(workspace: $0) }
         let provenance = RunProvenanceHooks(layout: layout, redaction: config?.redaction ?? .standard,
                                             reproduction: config?.reproduction ?? .none)
+        let analysis = RunAnalysis(configuredCapital: validation?.config.capital ?? ValidationConfig().capital)
         return SupervisorHooks(
             index: index,
             onStart: { record, spec in provenance.started(record, spec) },
-            validate: { record, spec in
+            prepareEnd: { record, spec in
+                PreparedEnd(validation: validation?.prepare(record, spec), analysis: analysis.members(record),
+                            resultHashes: RunProvenance.hashResults(runDir: record.runDir))
+            },
+            validate: { record, spec, prepared in
                 guard let validation else {
                     return (false, .null, ["backtest-rpc.json cannot be read, so the outputs were not validated"])
                 }
-                return validation.hook(record, spec)
+                return validation.hook(record, spec, prepared: prepared?.validation)
             },
-            analyse: { record, _ in
-                RunAnalysis(configuredCapital: validation?.config.capital ?? ValidationConfig().capital).members(record)
-            },
-            beforeEnd: { record, spec in
+            analyse: { record, _, prepared in prepared?.analysis ?? analysis.members(record) },
+            beforeEnd: { record, spec, prepared in
                 // Before the final record: a client that sees `completed` and asks again must find the entry.
                 ResultCache(layout: layout, store: RunStore(layout: layout, index: index))
                     .remember(record, replacing: record.extra["cache"]?.stringValue == CacheMode.refresh.rawValue)
-                return provenance.ending(record, spec)
+                return provenance.ending(record, spec, resultHashes: prepared?.resultHashes)
             },
             afterEnd: { record, _ in provenance.ended(record) })
     }

@@ -95,11 +95,17 @@ struct RunSupervisor {
         // The rest of the start, one step after the other on one thread while this one captures: on two
         // cores, the script's own start then competes with one thread of ours, not three.
         let startWarnings = Mutex<[String]>([])
+        let earlyEnd = Mutex<EarlyEnd?>(nil)
         let started = DispatchGroup()
-        let onStart = ctx.hooks.onStart, store = ctx.store, diagnostics = diagnostics, paths = paths
+        let onStart = ctx.hooks.onStart, prepareEnd = ctx.hooks.prepareEnd, store = ctx.store
+        let diagnostics = diagnostics, paths = paths
         let running = record
         DispatchQueue.global().async(group: started) {
             cwdCapture?.watchRest()
+            if let prepareEnd {
+                let watching = EarlyEnd.start(resultsDir: running.outputDir) { prepareEnd(running, spec) }
+                earlyEnd.withLock { $0 = watching }
+            }
             var warnings = Self.saveInterim(running, store, diagnostics).map { [$0] } ?? []
             StepTrace.mark("supervisor: running saved")
             // A cancel that came while we were starting found no pid to signal: it left a request, which we
@@ -120,6 +126,8 @@ struct RunSupervisor {
         let lateStop = SignalWakeup.drain(wakeFD).contains { $0.stops(token: token) }
         started.wait()
         record.warnings += startWarnings.withLock { $0 }
+        // Every process of the script is gone: what was prepared ahead is used if the files are as it saw them.
+        let prepared = earlyEnd.withLock { $0 }?.finish()
         StepTrace.mark("supervisor: start work joined")
         if let c = cwdCapture { record.warnings += c.finish(runID: record.runID, startedAt: startedAt) }
         StepTrace.mark("supervisor: cwd files collected")
@@ -157,13 +165,14 @@ struct RunSupervisor {
             record.failure = .timeout
             record.errorMessage = "timed out after \(Self.seconds(spec.timeoutSeconds ?? 0)) s"
         case .leftovers, nil:
-            conclude(&record, spec: spec, lastStderr: capture.lastStderrLine, ctx)
+            conclude(&record, spec: spec, lastStderr: capture.lastStderrLine, prepared: prepared, ctx)
         }
-        finish(&record, spec: spec, ctx)
+        finish(&record, spec: spec, prepared: prepared, ctx)
     }
 
     /// The script ended by itself: validate, then decide completed or failed.
-    private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], _ ctx: Context) {
+    private func conclude(_ record: inout RunRecord, spec: RunSpec, lastStderr: [UInt8], prepared: PreparedEnd?,
+                          _ ctx: Context) {
         record.status = .validating
         let store = ctx.store, validating = record, diagnostics = diagnostics
         let interim = DelayedSave(after: Self.validatingSaveDelay) { _ = Self.saveInterim(validating, store, diagnostics) }
@@ -174,11 +183,11 @@ struct RunSupervisor {
         if record.exitCode == 0 {
             let analyse = ctx.hooks.analyse
             DispatchQueue.global().async(group: analysed) {
-                let m = analyse(validating, spec)
+                let m = analyse(validating, spec, prepared)
                 metrics.withLock { $0 = m }
             }
         }
-        let v = ctx.hooks.validate(record, spec)
+        let v = ctx.hooks.validate(record, spec, prepared)
         interim.cancel()
         StepTrace.mark("supervisor: validated")
         if !v.report.isNull { record.validation = v.report }
@@ -220,10 +229,10 @@ struct RunSupervisor {
     }
 
     /// The final save (last: every line is already in the log), then the slot is freed and `afterEnd` runs.
-    private func finish(_ record: inout RunRecord, spec: RunSpec, _ ctx: Context) {
+    private func finish(_ record: inout RunRecord, spec: RunSpec, prepared: PreparedEnd? = nil, _ ctx: Context) {
         record.completedAt = ISOTime.nowMillis()
         record.supervisorPID = Int(getpid())
-        record.warnings += ctx.hooks.beforeEnd(record, spec)
+        record.warnings += ctx.hooks.beforeEnd(record, spec, prepared)
         StepTrace.mark("supervisor: cache entry and metadata written")
         saveFinal(&record, ctx)
         StepTrace.mark("supervisor: final record saved")
