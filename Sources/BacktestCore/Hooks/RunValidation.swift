@@ -29,13 +29,13 @@ public struct RunValidation: Sendable {
         } catch { throw .profileNotFound(profile: error.profile, available: error.available) }
     }
 
-    /// The supervisor's validation hook: valid or not, the report for the record, and the first errors.
     /// The result files' part of `hook`, ahead of the run's end (`PreparedValidation`); nil for a profile that
     /// is not split so.
     public func prepare(_ record: RunRecord, _ spec: RunSpec) -> PreparedValidation? {
         Validator.prepare(profile: spec.profile ?? record.profile, config: config, context: context(record))
     }
 
+    /// The supervisor's validation hook: valid or not, the report for the record, and the first errors.
     /// `prepared`: the part `prepare` did, when no result file changed since.
     public func hook(_ record: RunRecord, _ spec: RunSpec, prepared: PreparedValidation? = nil) -> SupervisorHooks.Validation {
         if let prepared {
