@@ -66,11 +66,13 @@ enum StandbyWarmUp {
         let watch = WorkingDirWatch.begin(root: dir + "/results", sinceNanos: WorkingDirSnapshot.coarseNowNanos())
         watch.watchRest()
         var record = sampleRecord(in: dir)
-        let early = EarlyEnd.start(resultsDir: dir + "/results") { [record] in hooks.prepareEnd?(record, spec) ?? PreparedEnd() }
         for (name, text) in sampleResults {
             guard (try? AtomicFile.write(Array(text.utf8), to: dir + "/results/" + name, sync: false)) != nil else { return }
         }
         _ = watch.finish()
+        // The early end's watcher made and a watch come and gone, but no work begun (the results were written
+        // before the watch): that work would run at the watcher's priority, beside another run's script.
+        let early = EarlyEnd.start(resultsDir: dir + "/results") { [record] in hooks.prepareEnd?(record, spec) ?? PreparedEnd() }
         _ = early?.finish()
         record.status = .validating
         record.exitCode = 0
