@@ -1,3 +1,4 @@
+import Base
 import CSystem
 import Glibc
 
@@ -67,19 +68,9 @@ final class FollowerWakeup: @unchecked Sendable {
         guard notifyFD >= 0 else { return false }
         let runsDirWD = runsDirPath.flatMap { watches[$0] }
         var any = false
-        var buf = [UInt8](repeating: 0, count: 16384)
-        let header = MemoryLayout<inotify_event>.size
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(notifyFD, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            var off = 0
-            buf.withUnsafeBytes { raw in
-                while off + header <= n {
-                    let e = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
-                    if e.mask & UInt32(IN_Q_OVERFLOW) != 0 || (e.wd == runsDirWD && e.mask & UInt32(IN_CREATE) != 0) { any = true }
-                    off += header + Int(e.len)
-                }
-            }
+        InotifyEvents.read(notifyFD) { e in
+            if e.mask & UInt32(IN_Q_OVERFLOW) != 0 || (e.wd == runsDirWD && e.mask & UInt32(IN_CREATE) != 0) { any = true }
+            return true
         }
         return any
     }

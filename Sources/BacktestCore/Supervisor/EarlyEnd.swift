@@ -180,36 +180,23 @@ private final class ResultsWatcher: @unchecked Sendable {
 
     /// Reads the pending events into the runs they concern (under the lock: `finish` reads too).
     private func readEvents(_ runs: inout [Int32: EarlyEnd]) {
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let header = MemoryLayout<inotify_event>.size
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(notifyFD, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            let now = MonotonicTime.now()
-            var off = 0
-            while off + header <= n {
-                let (wd, mask, len) = buf.withUnsafeBytes { raw -> (Int32, UInt32, Int) in
-                    let e = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
-                    return (e.wd, e.mask, Int(e.len))
-                }
-                let name = String(decoding: buf[(off + header)..<min(n, off + header + len)].prefix { $0 != 0 }, as: UTF8.self)
-                off += header + len
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                    for run in runs.values { run.state.givenUp = true; run.state.generation += 1 }
-                    continue
-                }
-                guard let run = runs[wd] else { continue }
-                run.state.generation += 1
-                run.state.lastEventAt = now
-                if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_ISDIR) != 0 {
-                    run.state.givenUp = true
-                } else if mask & UInt32(IN_CREATE) != 0 {
-                    run.state.writers.insert(name)
-                } else if mask & UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM) != 0 {
-                    run.state.writers.remove(name)
-                }
+        let now = MonotonicTime.now()
+        InotifyEvents.read(notifyFD, bufferSize: 4096) { e in
+            if e.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                for run in runs.values { run.state.givenUp = true; run.state.generation += 1 }
+                return true
             }
+            guard let run = runs[e.wd] else { return true }
+            run.state.generation += 1
+            run.state.lastEventAt = now
+            if e.mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_ISDIR) != 0 {
+                run.state.givenUp = true
+            } else if e.mask & UInt32(IN_CREATE) != 0 {
+                run.state.writers.insert(e.name)
+            } else if e.mask & UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM) != 0 {
+                run.state.writers.remove(e.name)
+            }
+            return true
         }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Dispatch
 import Glibc
 import Synchronization
@@ -104,29 +105,16 @@ package final class WorkingDirWatch: @unchecked Sendable {
         var paths = early
         var newDirs: [String] = []
         var overflow = false
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let header = MemoryLayout<inotify_event>.size
-        reading: while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            var off = 0
-            while off + header <= n {
-                let (wd, mask, len) = buf.withUnsafeBytes { raw -> (Int32, UInt32, Int) in
-                    let e = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
-                    return (e.wd, e.mask, Int(e.len))
-                }
-                let nameBytes = buf[(off + header)..<min(n, off + header + len)]
-                off += header + len
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true; break reading }
-                guard let prefix = watched[wd], len > 0 else { continue }
-                let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-                if mask & UInt32(IN_ISDIR) != 0 {
-                    if !WorkingDirSnapshot.skippedNames.contains(name) { newDirs.append(prefix + name) }
-                } else {
-                    paths.insert(prefix + name)
-                }
+        InotifyEvents.read(fd, bufferSize: 65536) { e in
+            if e.mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true; return false }
+            guard let prefix = watched[e.wd], !e.nameBytes.isEmpty else { return true }
+            let name = e.name
+            if e.mask & UInt32(IN_ISDIR) != 0 {
+                if !WorkingDirSnapshot.skippedNames.contains(name) { newDirs.append(prefix + name) }
+            } else {
+                paths.insert(prefix + name)
             }
+            return true
         }
         if overflow {
             let r = WorkingDirSnapshot().changes(root: root, excluding: excluding, sinceNanos: sinceNanos,
