@@ -133,11 +133,14 @@ public struct MetadataDocument: Sendable {
     public static func writeEnd(_ outcome: RunOutcome, runDir: String, backtestID: String, start: JSONObject? = nil,
                                 startBytes: [UInt8]? = nil, sync: Bool = true) throws {
         let path = path(runDir: runDir)
-        if let startBytes, let bytes = JSONWriter.pretty(extending: startBytes, with: outcome.members) {
-            try FileSystem.makeDirectories(PathText.parent(path))
-            try AtomicFile.write(bytes, to: path, sync: sync)
-            return
-        }
+        let bytes = startBytes.flatMap { JSONWriter.pretty(extending: $0, with: outcome.members) }
+            ?? JSONWriter.pretty(.object(completed(outcome, path: path, backtestID: backtestID, start: start)))
+        try FileSystem.makeDirectories(PathText.parent(path))
+        try AtomicFile.write(bytes, to: path, sync: sync)
+    }
+
+    /// The start document (`start`, else the one at `path`, else just `backtest_id`) with the outcome added.
+    private static func completed(_ outcome: RunOutcome, path: String, backtestID: String, start: JSONObject?) -> JSONObject {
         var o = JSONObject()
         if let start {
             o = start
@@ -147,8 +150,7 @@ public struct MetadataDocument: Sendable {
             o["backtest_id"] = .string(backtestID)
         }
         for (k, v) in outcome.members { o[k] = v }
-        try FileSystem.makeDirectories(PathText.parent(path))
-        try AtomicFile.write(JSONWriter.pretty(.object(o)), to: path, sync: sync)
+        return o
     }
 
     /// Makes an end written without `sync` durable.

@@ -46,8 +46,17 @@ final class EarlyEnd: @unchecked Sendable {
         }
     }
 
-    /// The results dir's entries as `lstat` sees them: name → size, mtime, ctime, inode, mode.
-    fileprivate typealias Entries = [String: [Int64]]
+    /// What `lstat` says of an entry of the results dir: enough to tell that it changed.
+    fileprivate struct EntryStat: Equatable {
+        let size: Int64
+        let mtimeNanos: Int64
+        let ctimeNanos: Int64
+        let inode: UInt64
+        let isDirectory: Bool
+    }
+
+    /// The results dir's entries, by name.
+    fileprivate typealias Entries = [String: EntryStat]
 
     /// How long the results dir must be quiet before the work is begun.
     static let quiet = 0.002
@@ -79,8 +88,10 @@ final class EarlyEnd: @unchecked Sendable {
         for name in names {
             var st = stat()
             guard lstat(dir + "/" + name, &st) == 0 else { return nil }
-            out[name] = [Int64(st.st_size), Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                         Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec), Int64(st.st_ino), Int64(st.st_mode)]
+            out[name] = EntryStat(size: Int64(st.st_size),
+                                  mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                                  ctimeNanos: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+                                  inode: UInt64(st.st_ino), isDirectory: st.st_mode & S_IFMT == S_IFDIR)
         }
         return out
     }
@@ -169,7 +180,7 @@ private final class ResultsWatcher: @unchecked Sendable {
             guard let (run, begun) = due else { continue }
             // Taken before the work: anything changed after this shows in the events or in `finish`'s look.
             let before = EarlyEnd.entries(run.resultsDir)
-            let hasSubdirectory = before?.values.contains { $0[4] & Int64(S_IFMT) == Int64(S_IFDIR) } ?? true
+            let hasSubdirectory = before?.values.contains(where: \.isDirectory) ?? true
             let work = hasSubdirectory ? nil : run.prepare()
             runs.withLockAndBroadcast { _ in
                 run.state.preparing = nil
