@@ -73,6 +73,12 @@ final class SweepRunner: Sendable {
 
     /// Stops making the sweep's runs: those not yet made read as cancelled from now on.
     func cancel(_ sweepID: String) {
+        // Under the making lock: a run being made is made whole first (its record and queue entry), so the
+        // look at the sweep's runs that follows finds it queued and cancels it; none is begun after. Without
+        // it, a run made in between read as cancelled (not made yet) and then, for a moment, as queued.
+        let making = FileLock(path: makingLock(sweepID))
+        making?.lock()
+        defer { making?.close() }
         let fd = open(cancelMarker(sweepID), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         if fd >= 0 { close(fd) }
     }
@@ -124,6 +130,10 @@ final class SweepRunner: Sendable {
         var made = 0
         let gone = deleted(sweep.sweepID)
         for i in 0..<sweep.total where !isMade(sweep, i) && !gone.contains(sweep.runID(i)) {
+            // Each run is made under the making lock, which `cancel` takes to mark the sweep cancelled.
+            let making = FileLock(path: makingLock(sweep.sweepID))
+            making?.lock()
+            defer { making?.close() }
             if isCancelled(sweep.sweepID) { break }
             let paths = layout.run(sweep.runID(i))
             if FileSystem.exists(paths.runDir) {
@@ -136,7 +146,8 @@ final class SweepRunner: Sendable {
             do { _ = try submission.submit(request(sweep, i)) } catch {
                 RunIndex.warn("sweep \(sweep.sweepID): run \(sweep.runID(i)) could not be created: \(error)")
             }
-            // Cancelled while this run was being made: `cancel {sweep_id}` may have looked before it existed.
+            // Marked cancelled without the making lock (a server of an older build) while this run was being
+            // made: that cancel may have looked before it existed.
             if isCancelled(sweep.sweepID) { cancelQueued(sweep.runID(i)); break }
             made += 1
             if made % Self.passEvery == 0 { queued() }
@@ -179,6 +190,7 @@ final class SweepRunner: Sendable {
     }
 
     private func cancelMarker(_ sweepID: String) -> String { layout.sweepsDir + "/" + sweepID + ".cancelled" }
+    private func makingLock(_ sweepID: String) -> String { layout.sweepsDir + "/" + sweepID + ".making" }
 
     /// `sweep_` and a run id's form (`RunIDAllocator.name`), made unique by creating its record file
     /// exclusively (a clash takes the next suffix).
